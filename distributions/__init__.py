@@ -1,0 +1,33 @@
+"""Sampling layer: distributions and month-by-month processes (numpy + scipy only)."""
+
+from distributions.base import Clipped, Distribution
+from distributions.continuous import (
+    Beta,
+    Fixed,
+    Gamma,
+    LogNormal,
+    Normal,
+    Pert,
+    Triangular,
+    Uniform,
+)
+from distributions.discrete import Bernoulli, Empirical, Poisson
+from distributions.mixture import Mixture
+from distributions.numbers import parse_number
+from distributions.processes import (
+    GBM,
+    Jumps,
+    MeanReverting,
+    Process,
+    ProcessDraw,
+    Trend,
+    compound_poisson,
+)
+from distributions.spec import FAMILIES, PROCESSES, Spec, SpecError, parse_distribution, parse_spec
+
+__all__ = [
+    "Bernoulli", "Beta", "Clipped", "Distribution", "Empirical", "FAMILIES", "Fixed", "GBM",
+    "Gamma", "Jumps", "LogNormal", "MeanReverting", "Mixture", "Normal", "PROCESSES", "Pert",
+    "Poisson", "Process", "ProcessDraw", "Spec", "SpecError", "Trend", "Uniform",
+    "compound_poisson", "parse_distribution", "parse_number", "parse_spec",
+]

@@ -1,0 +1,61 @@
+"""Mixture: with probability w_i the draw comes from component i (e.g. "normal year or boom")."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.random import Generator
+
+from distributions.base import Distribution
+
+
+class Mixture(Distribution):
+    family = "mixture"
+
+    def __init__(self, components: Sequence[Distribution], weights: Sequence[float]) -> None:
+        if len(components) == 0:
+            raise ValueError("a mixture needs at least one component")
+        w = np.asarray(weights, dtype=float)
+        if w.shape != (len(components),):
+            raise ValueError(f"weights has {w.size} entries but there are {len(components)} components")
+        if np.any(w < 0) or not np.isclose(w.sum(), 1.0, atol=1e-9):
+            raise ValueError(f"weights must be >= 0 and sum to 1 (they sum to {w.sum():g})")
+        self.components = list(components)
+        self.weights = w / w.sum()
+
+    def sample(self, rng: Generator, size: int) -> np.ndarray:
+        pick = np.searchsorted(np.cumsum(self.weights), rng.random(size), side="right")
+        pick = np.minimum(pick, len(self.components) - 1)
+        out = np.empty(size)
+        for i, comp in enumerate(self.components):
+            mask = pick == i
+            out[mask] = comp.sample(rng, int(mask.sum()))
+        return out
+
+    @property
+    def mean(self) -> float:
+        return float(sum(w * c.mean for w, c in zip(self.weights, self.components, strict=True)))
+
+    def cdf(self, x: np.ndarray) -> np.ndarray:
+        return sum(
+            w * np.asarray(c.scipy().cdf(x))
+            for w, c in zip(self.weights, self.components, strict=True)
+        )
+
+    def ppf(self, q: np.ndarray | float) -> np.ndarray:
+        raise NotImplementedError("a mixture has no closed-form quantile function")
+
+    @property
+    def is_fixed(self) -> bool:
+        return all(c.is_fixed for c in self.components) and len(
+            {c.mean for c, w in zip(self.components, self.weights, strict=True) if w > 0}
+        ) == 1
+
+    def expect_clipped(self, low: float, high: float) -> float:
+        return float(
+            sum(
+                w * c.expect_clipped(low, high)
+                for w, c in zip(self.weights, self.components, strict=True)
+            )
+        )
