@@ -1,0 +1,200 @@
+"""The Monte Carlo engine: chunks of seed blocks -> Scenario -> every option priced -> Result.
+
+Memory stays bounded: a chunk's (paths, months, lines) arrays live only inside the worker; what
+comes back is float32 monthly cost (month-major) and float64 per-path totals.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+
+import numpy as np
+
+from sim.config import Experiment
+from sim.options import PricingContext, price_option
+from sim.result import LineResult, OptionResult, Result
+from sim.scenario import BLOCK_PATHS, Scenario, block_sizes
+from sim.workload import sample_tokens
+
+#: Default paths per chunk (4 seed blocks); peak chunk memory ~ chunk x months x lines x 8 bytes.
+DEFAULT_CHUNK_PATHS = 4 * BLOCK_PATHS
+#: With line_bands = "auto", per-line monthly bands are kept up to this many paths (memory).
+AUTO_LINE_BAND_PATHS = 200_000
+
+
+@dataclass
+class _OptionChunk:
+    by_month: np.ndarray  # (months, n) float32
+    totals: np.ndarray
+    line_totals: list[np.ndarray]
+    line_sums: list[np.ndarray]  # per line: (blocks, months) sums
+    line_by_month: list[np.ndarray] | None
+    gpu_totals: np.ndarray | None
+    months_over: np.ndarray | None
+
+
+@dataclass
+class _Chunk:
+    options: list[_OptionChunk]
+    inputs: dict[str, np.ndarray]
+
+
+def simulate_chunk(exp: Experiment, seed: int, blocks: range, paths: int, keep_lines: bool) -> _Chunk:
+    """Sample the scenario for ``blocks`` and price every option on it (common random numbers)."""
+    sc = Scenario(seed, blocks, paths, exp.horizon)
+    tokens = sample_tokens(exp.workload, sc, exp.experiment.days_per_month)
+    ctx = PricingContext(sc, tokens, exp.experiment.hours_per_month)
+    budget = exp.budget.monthly if exp.budget is not None else None
+    offsets = np.cumsum([0, *sc.sizes[:-1]])  # per-block sums keep means chunking-independent
+    out = []
+    for i, opt in enumerate(exp.options):
+        lines = price_option(opt, i, ctx)
+        total = np.zeros(ctx.shape)
+        for cost in lines.values():
+            total += cost
+        gpu = [c for line, c in zip(opt.costs, _own_lines(lines, opt), strict=True)
+               if line.resolved_category == "gpu"]
+        out.append(_OptionChunk(
+            by_month=np.ascontiguousarray(total.T, dtype=np.float32),
+            totals=total.sum(axis=1),
+            line_totals=[c.sum(axis=1) for c in lines.values()],
+            line_sums=[np.add.reduceat(c, offsets, axis=0) for c in lines.values()],
+            line_by_month=[np.ascontiguousarray(c.T, dtype=np.float32) for c in lines.values()]
+            if keep_lines else None,
+            gpu_totals=sum(c.sum(axis=1) for c in gpu) if gpu else None,
+            months_over=(total > budget).sum(axis=1).astype(np.int16) if budget else None,
+        ))
+    return _Chunk(out, sc.inputs)
+
+
+def _own_lines(lines: dict[str, np.ndarray], opt) -> list[np.ndarray]:
+    """The option's own cost lines (after any token lines an API adds first)."""
+    return [lines[line.item] for line in opt.costs]
+
+
+def line_names(exp: Experiment) -> list[list[tuple[str, str]]]:
+    """(item, category) of every line each option reports, in the order options price them."""
+    from sim.config import ApiOption
+
+    out = []
+    for opt in exp.options:
+        names: list[tuple[str, str]] = []
+        if isinstance(opt, ApiOption):
+            share = opt.cached_input_share
+            names.append(("input tokens", "usage"))
+            if not (share.is_fixed and share.mean == 0.0):
+                names.append(("cached input tokens", "usage"))
+            names.append(("output tokens", "usage"))
+        names += [(c.item, c.resolved_category) for c in opt.costs]
+        out.append(names)
+    return out
+
+
+_WORKER_EXP: Experiment | None = None
+
+
+def _init_worker(exp: Experiment) -> None:
+    global _WORKER_EXP
+    _WORKER_EXP = exp
+
+
+def _worker(args: tuple[int, range, int, bool]) -> _Chunk:
+    seed, blocks, paths, keep = args
+    assert _WORKER_EXP is not None
+    return simulate_chunk(_WORKER_EXP, seed, blocks, paths, keep)
+
+
+def chunk_plan(paths: int, chunk_paths: int) -> list[range]:
+    """Contiguous ranges of seed blocks; each chunk holds about ``chunk_paths`` paths."""
+    per = max(1, chunk_paths // BLOCK_PATHS)
+    n_blocks = len(block_sizes(paths))
+    return [range(b, min(b + per, n_blocks)) for b in range(0, n_blocks, per)]
+
+
+def run(
+    exp: Experiment,
+    paths: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    chunk_paths: int = DEFAULT_CHUNK_PATHS,
+    progress: Callable[[int, int], None] | None = None,
+) -> Result:
+    """Simulate ``paths`` paths (default: the file's) and return the Result."""
+    t0 = time.perf_counter()
+    paths = exp.experiment.paths if paths is None else int(paths)
+    seed = exp.experiment.seed if seed is None else int(seed)
+    if paths < 1:
+        raise ValueError("paths must be >= 1")
+    if workers < 1:
+        raise ValueError("workers must be >= 1")
+    band_setting = exp.experiment.line_bands
+    keep = band_setting is True or (band_setting == "auto" and paths <= AUTO_LINE_BAND_PATHS)
+    months = exp.horizon
+    names = line_names(exp)
+    results = [_empty_option(opt.name, opt.kind, names[i], months, paths, keep, exp)
+               for i, opt in enumerate(exp.options)]
+    inputs: dict[str, np.ndarray] = {}
+    plan = chunk_plan(paths, chunk_paths)
+    sizes = block_sizes(paths)
+    tasks = [(seed, blocks, paths, keep) for blocks in plan]
+    if workers == 1:
+        chunks = (simulate_chunk(exp, *task) for task in tasks)
+        _collect(chunks, plan, sizes, results, inputs, paths, progress)
+    else:
+        ctx = get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(exp,)) as pool:
+            _collect(pool.map(_worker, tasks), plan, sizes, results, inputs, paths, progress)
+    for res in results:
+        for line in res.lines:
+            line.mean_by_month /= paths
+    result = Result(exp, paths, seed, results, inputs, workers, chunk_paths, keep)
+    result.timings["simulate"] = time.perf_counter() - t0
+    return result
+
+
+def _empty_option(name, kind, lines, months, paths, keep, exp) -> OptionResult:
+    opt = next(o for o in exp.options if o.name == name)
+    has_gpu = any(c.resolved_category == "gpu" for c in opt.costs)
+    return OptionResult(
+        name=name, kind=kind,
+        by_month=np.empty((months, paths), dtype=np.float32),
+        totals=np.empty(paths),
+        lines=[LineResult(item, cat, np.empty(paths), np.zeros(months),
+                          np.empty((months, paths), dtype=np.float32) if keep else None)
+               for item, cat in lines],
+        gpu_totals=np.empty(paths) if has_gpu else None,
+        months_over_budget=np.empty(paths, dtype=np.int16)
+        if exp.budget is not None and exp.budget.monthly else None,
+    )
+
+
+def _collect(chunks, plan, sizes, results, inputs, paths, progress) -> None:
+    done = 0
+    for blocks, chunk in zip(plan, chunks, strict=True):
+        start = sum(sizes[: blocks.start])
+        stop = start + sum(sizes[b] for b in blocks)
+        cols = slice(start, stop)
+        for res, oc in zip(results, chunk.options, strict=True):
+            res.by_month[:, cols] = oc.by_month
+            res.totals[cols] = oc.totals
+            for j, line in enumerate(res.lines):
+                line.totals[cols] = oc.line_totals[j]
+                for block_sum in oc.line_sums[j]:  # in block order, whatever the chunking
+                    line.mean_by_month += block_sum
+                if line.by_month is not None and oc.line_by_month is not None:
+                    line.by_month[:, cols] = oc.line_by_month[j]
+            if res.gpu_totals is not None and oc.gpu_totals is not None:
+                res.gpu_totals[cols] = oc.gpu_totals
+            if res.months_over_budget is not None and oc.months_over is not None:
+                res.months_over_budget[cols] = oc.months_over
+        for key, values in chunk.inputs.items():
+            if key not in inputs:
+                inputs[key] = np.empty(paths)
+            inputs[key][cols] = values
+        done = stop
+        if progress is not None:
+            progress(done, paths)

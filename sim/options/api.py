@@ -1,0 +1,75 @@
+"""API option: tokens x prices, with cached-input and batch discounts, a price trend and
+discrete price cuts, plus the option's own fixed lines (gateway, evals, guardrails)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from distributions import compound_poisson
+from distributions.processes import _LogOnePlus
+from sim.catalog import DEFAULT_BATCH_DISCOUNT
+from sim.config import ApiOption, PriceCuts
+from sim.options.context import PricingContext
+from sim.options.lines import LineCosts, price_lines
+from sim.scenario import Scenario
+
+
+def price_multiplier(opt: ApiOption, key: str, sc: Scenario) -> np.ndarray | float:
+    """Price relative to month 1: (1 + c)^((t-1)/12) times the product of price cuts so far."""
+    change = sc.scalar(f"{key}.annual_price_change", opt.annual_price_change)
+    years = np.arange(sc.months) / 12.0
+    log_mult = np.log1p(np.maximum(np.atleast_1d(change), -0.999999))[:, None] * years[None, :]
+    if opt.price_cuts is not None:
+        log_mult = log_mult + _log_cuts(opt.price_cuts, f"{key}.price_cuts", sc)
+    if isinstance(change, float) and opt.price_cuts is None:
+        return np.exp(log_mult)  # (1, months)
+    return np.exp(log_mult)
+
+
+def _log_cuts(cuts: PriceCuts, key: str, sc: Scenario) -> np.ndarray:
+    """Cumulative log factor of price cuts, (n, months); cuts start after month 1."""
+    rate = np.broadcast_to(sc.series(f"{key}.rate_per_year", cuts.rate_per_year), (sc.n, 1))
+    months = sc.months
+    # a cut of size s multiplies the price by (1 - s): log factor log1p(-s)
+    neg = _Negated(cuts.size)
+
+    def draw(rng, rows):
+        out = np.zeros((rows.stop - rows.start, months))
+        if months > 1:
+            _, sums = compound_poisson(rng, rate[rows] / 12.0, neg, (rows.stop - rows.start, months - 1))
+            out[:, 1:] = np.cumsum(sums, axis=1)
+        return out
+
+    return sc.draw_rows(f"{key}.events", draw)
+
+
+class _Negated(_LogOnePlus):
+    """log(1 - S) for a cut of size S in [0, 1)."""
+
+    def sample(self, rng, size):
+        return np.log1p(-np.minimum(self.base.sample(rng, size), 0.999999))
+
+
+def price_api(opt: ApiOption, key: str, ctx: PricingContext) -> LineCosts:
+    sc, tokens = ctx.scenario, ctx.tokens
+    mult = price_multiplier(opt, key, sc)
+    share_b = sc.series(f"{key}.batch_share", opt.batch_share)
+    discount = DEFAULT_BATCH_DISCOUNT if opt.batch_discount is None else sc.series(
+        f"{key}.batch_discount", opt.batch_discount)
+    factor = mult * (1.0 - share_b * discount) / 1e6
+    p_in = sc.series(f"{key}.input_per_million", opt.input_per_million)
+    p_out = sc.series(f"{key}.output_per_million", opt.output_per_million)
+    share_c = sc.series(f"{key}.cached_input_share", opt.cached_input_share)
+    lines: LineCosts = {}
+    if isinstance(share_c, float) and share_c == 0.0:
+        lines["input tokens"] = ctx.full(tokens.input * p_in * factor)
+    else:
+        p_cached = sc.series(f"{key}.cached_input_per_million", opt.cached_input_per_million)
+        lines["input tokens"] = ctx.full(tokens.input * (1.0 - share_c) * p_in * factor)
+        lines["cached input tokens"] = ctx.full(tokens.input * share_c * p_cached * factor)
+    lines["output tokens"] = ctx.full(tokens.output * p_out * factor)
+    for item, cost in price_lines(opt.costs, key, ctx).items():
+        if item in lines:
+            raise ValueError(f"{key}: cost item {item!r} clashes with a token line name")
+        lines[item] = cost
+    return lines

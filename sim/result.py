@@ -1,0 +1,90 @@
+"""Result: cost per option x path x month (and per cost line), plus the inputs that made it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sim.config import Experiment
+
+
+@dataclass
+class LineResult:
+    """One cost line of one option."""
+
+    item: str
+    category: str
+    totals: np.ndarray  # (paths,) float64, horizon total per path
+    mean_by_month: np.ndarray  # (months,) float64
+    by_month: np.ndarray | None = None  # (months, paths) float32, when line bands are kept
+
+
+@dataclass
+class OptionResult:
+    name: str
+    kind: str
+    by_month: np.ndarray  # (months, paths) float32 monthly cost (month-major for fast percentiles)
+    totals: np.ndarray  # (paths,) float64 horizon total
+    lines: list[LineResult]
+    gpu_totals: np.ndarray | None = None  # (paths,) horizon total of the option's GPU lines
+    months_over_budget: np.ndarray | None = None  # (paths,) int16, months above budget.monthly
+
+    def cumulative(self) -> np.ndarray:
+        """(months, paths) float64 cumulative cost."""
+        return np.cumsum(self.by_month, axis=0, dtype=np.float64)
+
+
+@dataclass
+class Result:
+    experiment: Experiment
+    paths: int
+    seed: int
+    options: list[OptionResult]
+    inputs: dict[str, np.ndarray] = field(default_factory=dict)
+    workers: int = 1
+    chunk_paths: int = 0
+    line_bands: bool = True
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def months(self) -> int:
+        return self.experiment.horizon
+
+    @property
+    def percentile_levels(self) -> list[float]:
+        return list(self.experiment.experiment.percentiles)
+
+    def option(self, name: str) -> OptionResult:
+        for opt in self.options:
+            if opt.name == name:
+                return opt
+        raise KeyError(name)
+
+    # --- analysis, for notebooks (the report uses the same functions) ---
+    def percentiles(self) -> pd.DataFrame:
+        """Tidy bands: columns option, metric, month, percentile, value (as percentiles.csv)."""
+        from sim.analysis.bands import percentile_table
+
+        return percentile_table(self)
+
+    def prob_cheapest(self) -> dict[str, tuple[float, float]]:
+        """option -> (P(cheapest over the horizon), its standard error), on paired paths."""
+        from sim.analysis.cheapest import prob_cheapest
+
+        return prob_cheapest(self)
+
+    def summary(self) -> pd.DataFrame:
+        from sim.analysis.summary import summary_table
+
+        return summary_table(self)
+
+    def write_report(self, out_dir: str | Path, wall_time: float | None = None) -> Path:
+        from sim.report.writer import write_report
+
+        return write_report(self, Path(out_dir), wall_time=wall_time)

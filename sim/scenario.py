@@ -1,0 +1,87 @@
+"""A Scenario is the sampled world for one chunk of paths: every input drawn by its config path.
+
+Seeding: one root ``SeedSequence(seed)``. Paths are cut into fixed blocks of BLOCK_PATHS; block b
+is the root's child b, and each input (keyed by its dotted config path) gets its own grandchild
+stream ``spawn_key = (b, crc32(path))``. So a draw depends only on the seed, the block and the
+input's name: never on chunk size, worker count, or which other inputs exist. Options that read the
+same key read the same numbers (common random numbers).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+
+import numpy as np
+from numpy.random import PCG64, Generator, SeedSequence
+
+from distributions import Distribution, Fixed, Process
+
+#: Paths per seed block: the unit of reproducibility. Changing it changes every stream.
+BLOCK_PATHS = 8192
+
+
+def block_sizes(paths: int) -> list[int]:
+    """Sizes of the seed blocks covering ``paths`` paths (the last may be partial)."""
+    full, rest = divmod(paths, BLOCK_PATHS)
+    return [BLOCK_PATHS] * full + ([rest] if rest else [])
+
+
+class Scenario:
+    """Inputs for the paths of blocks ``blocks`` (a contiguous range) of a run."""
+
+    def __init__(self, seed: int, blocks: range, paths_total: int, months: int) -> None:
+        sizes = block_sizes(paths_total)
+        self.seed = seed
+        self.blocks = blocks
+        self.sizes = [sizes[b] for b in blocks]
+        self.n = sum(self.sizes)
+        self.months = months
+        #: per-path draws of every uncertain scalar input and process parameter, by dotted path
+        self.inputs: dict[str, np.ndarray] = {}
+        self._cache: dict[str, np.ndarray] = {}
+
+    def rng(self, key: str, block: int) -> Generator:
+        ss = SeedSequence(self.seed, spawn_key=(block, zlib.crc32(key.encode("utf-8"))))
+        return Generator(PCG64(ss))
+
+    def draw(self, key: str, fn: Callable[[Generator, int], np.ndarray]) -> np.ndarray:
+        """Call ``fn(rng, size)`` per block with that block's stream for ``key``; concatenate."""
+        return self.draw_rows(key, lambda rng, rows: fn(rng, rows.stop - rows.start))
+
+    def draw_rows(self, key: str, fn: Callable[[Generator, slice], np.ndarray]) -> np.ndarray:
+        """Like ``draw``, but ``fn`` gets the block's rows of this chunk (to index per-path inputs)."""
+        if key not in self._cache:
+            parts, start = [], 0
+            for b, size in zip(self.blocks, self.sizes, strict=True):
+                parts.append(fn(self.rng(key, b), slice(start, start + size)))
+                start += size
+            self._cache[key] = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
+        return self._cache[key]
+
+    def scalar(self, key: str, dist: Distribution) -> np.ndarray | float:
+        """One draw per path, shape (n,); a plain float for a fixed input (broadcasts anywhere)."""
+        if isinstance(dist, Fixed):
+            return dist.value
+        values = self.draw(key, dist.sample)
+        self.inputs[key] = values
+        return values
+
+    def series(self, key: str, spec: Distribution | Process) -> np.ndarray | float:
+        """A value per path and month: shape (n, months), (n, 1) for scalars, or a float if fixed."""
+        if isinstance(spec, Process):
+            months = self.months
+            names: list[str] = []
+
+            def sample(rng: Generator, size: int) -> np.ndarray:
+                draw = spec.sample(rng, size, months)
+                names[:] = list(draw.params)
+                return np.column_stack([draw.values, *draw.params.values()])
+
+            packed = self.draw(key, sample)
+            for j, name in enumerate(names):
+                self.inputs[f"{key}.{name}"] = packed[:, months + j]
+            return packed[:, :months]
+        value = self.scalar(key, spec)
+        return value if isinstance(value, float) else value[:, None]
+

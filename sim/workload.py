@@ -1,0 +1,50 @@
+"""Token volume per path and month: month-1 daily volume, growth drift and volatility."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.config import Workload
+from sim.scenario import Scenario
+
+
+@dataclass
+class Tokens:
+    """Tokens per month, each (n, months)."""
+
+    input: np.ndarray
+    output: np.ndarray
+
+    def select(self, which: str) -> np.ndarray:
+        if which == "input":
+            return self.input
+        if which == "output":
+            return self.output
+        return self.input + self.output
+
+
+def volume_multiplier(wl: Workload, sc: Scenario) -> np.ndarray:
+    """Traffic relative to month 1, (n, months): (1 + g)^(t-1) times a mean-one random walk."""
+    months = sc.months
+    g = np.maximum(sc.scalar("workload.monthly_growth", wl.monthly_growth), -0.999999)
+    t = np.arange(months, dtype=float)
+    log_mult = np.log1p(np.atleast_1d(g))[:, None] * t[None, :]
+    sigma = sc.scalar("workload.growth_volatility", wl.growth_volatility)
+    if not (isinstance(sigma, float) and sigma == 0.0) and months > 1:
+        eps = sc.draw("workload.growth_shocks",
+                      lambda rng, size: rng.standard_normal((size, months - 1)))
+        s = np.atleast_1d(sigma)[:, None]
+        walk = np.zeros((sc.n, months))
+        walk[:, 1:] = np.cumsum(s * eps - s**2 / 2, axis=1)
+        log_mult = log_mult + walk
+    return np.broadcast_to(np.exp(log_mult), (sc.n, months))
+
+
+def sample_tokens(wl: Workload, sc: Scenario, days_per_month: float) -> Tokens:
+    """Monthly input and output tokens; both follow the same traffic multiplier."""
+    mult = volume_multiplier(wl, sc) * days_per_month
+    per_day_in = np.atleast_1d(sc.scalar("workload.input_tokens_per_day", wl.input_tokens_per_day))
+    per_day_out = np.atleast_1d(sc.scalar("workload.output_tokens_per_day", wl.output_tokens_per_day))
+    return Tokens(per_day_in[:, None] * mult, per_day_out[:, None] * mult)
