@@ -1,0 +1,1 @@
+"""Analyses of a Result: percentile bands, P(cheapest), budget risk, TCO multiplier, claims."""

@@ -1,0 +1,68 @@
+"""Exact sample percentiles by selection (np.partition), with order-statistic confidence
+intervals. Linear interpolation between order statistics, as numpy's default method."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+
+def _ranks(n: int, levels: list[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    h = (n - 1) * np.asarray(levels, dtype=float) / 100.0
+    lo = np.floor(h).astype(int)
+    hi = np.minimum(lo + 1, n - 1)
+    return lo, hi, h - lo
+
+
+def row_percentiles(arr: np.ndarray, levels: list[float]) -> np.ndarray:
+    """Percentiles of each row of ``arr`` (rows x samples) -> (len(levels), rows) float64.
+
+    Constant rows (fixed costs) skip selection and are returned exactly.
+    """
+    rows, n = arr.shape
+    lo, hi, frac = _ranks(n, levels)
+    out = np.empty((len(levels), rows))
+    first = arr[:, 0]
+    const = np.all(arr == first[:, None], axis=1) if rows else np.zeros(0, bool)
+    out[:, const] = first[const].astype(np.float64)[None, :]
+    vary = np.flatnonzero(~const)
+    if vary.size:
+        part = np.partition(arr[vary], np.unique(np.concatenate([lo, hi])), axis=1)
+        a = part[:, lo].astype(np.float64)
+        b = part[:, hi].astype(np.float64)
+        out[:, vary] = (a + (b - a) * frac[None, :]).T
+    return out
+
+
+def percentile_ci(
+    values: np.ndarray, levels: list[float], confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Percentiles of a 1-D sample with distribution-free CIs from binomial order statistics.
+
+    The interval [x_(r), x_(s)] covers the true p-quantile with probability >= ``confidence``
+    (r, s from Binomial(n, p) quantiles). Returns (estimate, ci_low, ci_high).
+    """
+    n = values.size
+    p = np.asarray(levels, dtype=float) / 100.0
+    alpha = (1 - confidence) / 2
+    r = np.clip(stats.binom.ppf(alpha, n, p).astype(int), 1, n) - 1  # 0-based
+    s = np.clip(stats.binom.ppf(1 - alpha, n, p).astype(int) + 1, 1, n) - 1
+    lo, hi, frac = _ranks(n, levels)
+    kth = np.unique(np.concatenate([lo, hi, r, s]))
+    part = np.partition(values, kth)
+    est = part[lo] + (part[hi] - part[lo]) * frac
+    return est, part[r].astype(float), part[s].astype(float)
+
+
+def tail_mean(values: np.ndarray, level: float = 95.0) -> tuple[float, float]:
+    """(VaR, CVaR) at ``level``: the level-percentile and the mean of values at or above it."""
+    var = float(row_percentiles(values[None, :], [level])[0, 0])
+    tail = values[values >= var]
+    return var, float(tail.mean()) if tail.size else var
+
+
+def percentile_rank(values: np.ndarray, x: float) -> float:
+    """Where ``x`` sits in the sample, in percent (mid-rank for ties)."""
+    below = np.count_nonzero(values < x)
+    equal = np.count_nonzero(values == x)
+    return 100.0 * (below + 0.5 * equal) / values.size

@@ -1,0 +1,34 @@
+"""Budget risk: P(a month over the monthly budget), P(total over budget), VaR/CVaR, TCO multiple."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.analysis.quantiles import tail_mean
+from sim.result import OptionResult, Result
+
+
+def budget_risk(result: Result, opt: OptionResult) -> dict[str, float]:
+    """Risk figures for one option; budget ones only where the experiment gives a budget."""
+    out: dict[str, float] = {}
+    out["var95"], out["cvar95"] = tail_mean(opt.totals, 95.0)
+    budget = result.experiment.budget
+    n = opt.totals.size
+    if budget is not None and budget.monthly is not None and opt.months_over_budget is not None:
+        over = opt.months_over_budget > 0
+        out["p_any_month_over_budget"] = float(over.mean())
+        out["expected_months_over_budget"] = float(opt.months_over_budget.mean())
+    if budget is not None and budget.total is not None:
+        p = float((opt.totals > budget.total).mean())
+        out["p_total_over_budget"] = p
+        out["p_total_over_budget_se"] = float(np.sqrt(p * (1 - p) / n))
+    return out
+
+
+def tco_multiplier(opt: OptionResult) -> np.ndarray | None:
+    """Horizon total / horizon GPU cost per path (the article's 'TCO multiplier'), if any GPU lines."""
+    if opt.gpu_totals is None:
+        return None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = opt.totals / opt.gpu_totals
+    return np.where(opt.gpu_totals > 0, ratio, np.nan)

@@ -1,0 +1,35 @@
+"""One row per option: horizon total percentiles with CIs, mean, P(cheapest), risk, TCO multiple."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.bands import level_label
+from sim.analysis.cheapest import prob_cheapest
+from sim.analysis.quantiles import percentile_ci, row_percentiles
+from sim.analysis.risk import budget_risk, tco_multiplier
+from sim.result import Result
+
+
+def summary_table(result: Result) -> pd.DataFrame:
+    levels = result.percentile_levels
+    cheapest = prob_cheapest(result)
+    rows = []
+    for opt in result.options:
+        n = opt.totals.size
+        row: dict[str, object] = {"option": opt.name, "kind": opt.kind, "paths": n}
+        row["mean"] = float(opt.totals.mean())
+        row["mean_se"] = float(opt.totals.std() / np.sqrt(n))
+        est, lo, hi = percentile_ci(opt.totals, levels)
+        for p, e, a, b in zip(levels, est, lo, hi, strict=True):
+            tag = f"total_p{level_label(p)}"
+            row[tag], row[f"{tag}_ci_low"], row[f"{tag}_ci_high"] = float(e), a, b
+        row["p_cheapest"], row["p_cheapest_se"] = cheapest[opt.name]
+        row.update(budget_risk(result, opt))
+        ratio = tco_multiplier(opt)
+        if ratio is not None and np.isfinite(ratio).all():
+            t5, t50, t95 = row_percentiles(ratio[None, :], [5, 50, 95])[:, 0]
+            row.update(tco_multiplier_p5=t5, tco_multiplier_p50=t50, tco_multiplier_p95=t95)
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,181 @@
+"""Command line: tcosim run | validate | prices | bench. Exit 0 ok, 2 bad input, 1 internal error."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from sim.errors import ExperimentError
+
+
+class _Progress:
+    """A one-line progress bar on stderr, only for terminals and runs that take a while."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.t0 = time.perf_counter()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or time.perf_counter() - self.t0 < 1.0 and done < total:
+            return
+        width = 30
+        filled = int(width * done / total)
+        sys.stderr.write(f"\r  simulating [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} paths")
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
+
+
+def _positive(name: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{name} must be >= 1, got {value}")
+        return value
+
+    return parse
+
+
+def _nonneg(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seed must be a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("--seed must be >= 0")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tcosim", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="simulate an experiment and write its report")
+    run.add_argument("experiment", help="experiment file (TOML)")
+    run.add_argument("--paths", type=_positive("--paths"), help="Monte Carlo paths (default: the file's)")
+    run.add_argument("--seed", type=_nonneg, help="root seed (default: the file's)")
+    run.add_argument("--out", help="report folder (default: reports/<experiment name>)")
+    run.add_argument("--workers", type=_positive("--workers"), default=1, help="processes (default 1)")
+    run.add_argument("--chunk-paths", type=_positive("--chunk-paths"), default=None,
+                     help="paths per chunk (memory bound; results do not depend on it)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar and no summary table")
+    val = sub.add_parser("validate", help="check experiment files without simulating")
+    val.add_argument("experiments", nargs="+")
+    prices = sub.add_parser("prices", help="list the API price catalog")
+    prices.add_argument("--file", help="a LiteLLM model_prices_and_context_window JSON to list instead")
+    bench = sub.add_parser("bench", help="time the engine on the fixed benchmark experiment")
+    bench.add_argument("--paths", type=_positive("--paths"), nargs="+", default=[100_000, 1_000_000])
+    bench.add_argument("--workers", type=_positive("--workers"), default=1)
+    return parser
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from sim.analysis.cheapest import prob_cheapest
+    from sim.config import load_experiment
+    from sim.engine import DEFAULT_CHUNK_PATHS, run
+
+    t0 = time.perf_counter()
+    exp = load_experiment(args.experiment)
+    out = Path(args.out) if args.out else Path("reports") / exp.experiment.name
+    progress = _Progress(enabled=not args.quiet and sys.stderr.isatty())
+    result = run(exp, paths=args.paths, seed=args.seed, workers=args.workers,
+                 chunk_paths=args.chunk_paths or DEFAULT_CHUNK_PATHS, progress=progress)
+    progress.close()
+    result.write_report(out, wall_time=time.perf_counter() - t0)
+    if not args.quiet:
+        _print_summary(result, prob_cheapest(result))
+        print(f"report: {out}/report.md ({time.perf_counter() - t0:.1f} s)")
+    return 0
+
+
+def _print_summary(result, cheapest) -> None:
+    import numpy as np
+
+    from sim.analysis.quantiles import row_percentiles
+    from sim.report.fmt import money, pct
+
+    print(f"{result.experiment.experiment.name}: {result.paths:,} paths, {result.months} months, seed {result.seed}")
+    width = max(6, *(len(o.name) for o in result.options))
+    print(f"{'option':<{width}}  {'P5 total':>12}  {'P50 total':>12}  {'P95 total':>12}  {'P(cheapest)':>14}")
+    for opt in result.options:
+        p5, p50, p95 = row_percentiles(opt.totals[None, :], [5, 50, 95])[:, 0]
+        p, se = cheapest[opt.name]
+        print(f"{opt.name:<{width}}  {money(p5):>12}  {money(p50):>12}  {money(p95):>12}  {pct(p, se):>14}")
+    del np
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from sim.config import load_experiment
+
+    status = 0
+    for path in args.experiments:
+        try:
+            exp = load_experiment(path)
+        except ExperimentError as exc:
+            for line in exc.lines():
+                print(line, file=sys.stderr)
+            status = 2
+            continue
+        print(f"{path}: ok ({len(exp.options)} options, {exp.horizon} months, {exp.experiment.paths:,} paths)")
+    return status
+
+
+def cmd_prices(args: argparse.Namespace) -> int:
+    from sim.catalog import builtin_catalog, litellm_catalog
+
+    if args.file:
+        try:
+            entries = litellm_catalog(Path(args.file))
+        except (OSError, ValueError) as exc:
+            print(f"{args.file}: cannot read price file: {exc}", file=sys.stderr)
+            return 2
+    else:
+        entries = builtin_catalog()
+    print(f"{'catalog name':<34} {'in $/M':>8} {'out $/M':>8} {'cached':>8} {'batch':>6}  source (date)")
+    for key, e in sorted(entries.items()):
+        cached = "" if e.cached_input_per_million is None else f"{e.cached_input_per_million:g}"
+        batch = "" if e.batch_discount is None else f"-{100 * e.batch_discount:.0f}%"
+        print(f"{key:<34} {e.input_per_million:>8g} {e.output_per_million:>8g} {cached:>8} {batch:>6}  "
+              f"{e.source} ({e.date or 'n/a'})")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from sim.bench import main as bench_main
+
+    return bench_main(args.paths, args.workers)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handlers = {"run": cmd_run, "validate": cmd_validate, "prices": cmd_prices, "bench": cmd_bench}
+    try:
+        return handlers[args.command](args)
+    except ExperimentError as exc:
+        for line in exc.lines():
+            print(line, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ntcosim: interrupted; no report was changed", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
+        if os.environ.get("TCOSIM_DEBUG"):
+            traceback.print_exc()
+        print(f"tcosim: internal error: {type(exc).__name__}: {exc} (set TCOSIM_DEBUG=1 for a traceback)",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Reports: CSVs, charts, report.md and a self-contained report.html, written atomically."""

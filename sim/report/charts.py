@@ -1,0 +1,192 @@
+"""PNG charts: monthly fan per option, cumulative bands, horizon-total distribution, cost lines."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+
+from sim.analysis.bands import level_label  # noqa: E402
+from sim.report.fmt import tick_money  # noqa: E402
+from sim.result import Result  # noqa: E402
+
+DPI = 110
+COLORS = plt.get_cmap("tab10").colors
+CATEGORY_COLORS = {"gpu": "#1f77b4", "redundancy": "#aec7e8", "infra": "#ff7f0e", "people": "#d62728",
+                   "software": "#9467bd", "usage": "#2ca02c", "network": "#8c564b", "other": "#7f7f7f"}
+
+
+def _title(result: Result, what: str) -> str:
+    return f"{result.experiment.experiment.name}: {what} ({result.paths:,} paths)"
+
+
+def _money_axis(ax, axis: str = "y") -> None:
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(FuncFormatter(tick_money))
+
+
+def _months_axis(ax, months: int) -> None:
+    ax.set_xlim(1, max(months, 2))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=12))
+    ax.set_xlabel("Month")
+
+
+def _band_levels(levels: list[float]) -> tuple[tuple, tuple | None, float | None]:
+    outer = (levels[0], levels[-1])
+    inner = (levels[1], levels[-2]) if len(levels) >= 4 else None
+    center = 50.0 if 50.0 in levels else None
+    return outer, inner, center
+
+
+def _series(bands: pd.DataFrame, option: str, metric: str, p: float) -> np.ndarray:
+    sel = bands[(bands.option == option) & (bands.metric == metric) & (bands.percentile == level_label(p))]
+    return sel.sort_values("month")["value"].to_numpy(dtype=float)
+
+
+def _draw_band(ax, bands, option, metric, levels, color, label=None) -> None:
+    months = np.arange(1, bands[(bands.option == option) & (bands.metric == metric)].month.max() + 1)
+    outer, inner, center = _band_levels(levels)
+    lo, hi = _series(bands, option, metric, outer[0]), _series(bands, option, metric, outer[1])
+    ax.fill_between(months, lo, hi, color=color, alpha=0.18, lw=0,
+                    label=f"P{level_label(outer[0])}–P{level_label(outer[1])}" if label is None else None)
+    if inner is not None:
+        ax.fill_between(months, _series(bands, option, metric, inner[0]),
+                        _series(bands, option, metric, inner[1]), color=color, alpha=0.35, lw=0,
+                        label=f"P{level_label(inner[0])}–P{level_label(inner[1])}" if label is None else None)
+    if center is not None:
+        ax.plot(months, _series(bands, option, metric, center), color=color, lw=1.8,
+                label=label or "median")
+
+
+def fan_chart(result: Result, bands: pd.DataFrame, path: Path) -> None:
+    """One panel per option: monthly cost bands over the horizon."""
+    n = len(result.options)
+    cols = min(3, n)
+    rows = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.3 * rows + 0.6), squeeze=False)
+    for i, opt in enumerate(result.options):
+        ax = axes[i // cols][i % cols]
+        _draw_band(ax, bands, opt.name, "monthly_cost", result.percentile_levels, COLORS[i % 10])
+        ax.set_title(opt.name, fontsize=10)
+        _money_axis(ax)
+        _months_axis(ax, result.months)
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+        if i == 0:
+            ax.legend(fontsize=8, loc="upper left")
+        if i % cols == 0:
+            ax.set_ylabel("Monthly cost (USD)")
+    for j in range(n, rows * cols):
+        axes[j // cols][j % cols].axis("off")
+    fig.suptitle(_title(result, "monthly cost per option"), fontsize=12)
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+
+
+def _log_scale_wanted(values: np.ndarray) -> bool:
+    pos = values[values > 0]
+    return pos.size > 0 and pos.max() / pos.min() > 30
+
+
+def cumulative_chart(result: Result, bands: pd.DataFrame, path: Path) -> None:
+    """All options on one axis: median cumulative cost with the outer band."""
+    fig, ax = plt.subplots(figsize=(9, 5.2))
+    levels = result.percentile_levels
+    outer, _, center = _band_levels(levels)
+    finals = []
+    for i, opt in enumerate(result.options):
+        color = COLORS[i % 10]
+        months = np.arange(1, result.months + 1)
+        lo = _series(bands, opt.name, "cumulative_cost", outer[0])
+        hi = _series(bands, opt.name, "cumulative_cost", outer[1])
+        mid = _series(bands, opt.name, "cumulative_cost", center) if center else (lo + hi) / 2
+        ax.fill_between(months, lo, hi, color=color, alpha=0.15, lw=0)
+        ax.plot(months, mid, color=color, lw=1.8, label=opt.name)
+        finals.append(mid[-1])
+    if _log_scale_wanted(np.array(finals)):
+        ax.set_yscale("log")
+    _money_axis(ax)
+    _months_axis(ax, result.months)
+    ax.set_ylabel("Cumulative cost (USD)")
+    ax.grid(alpha=0.3, which="both")
+    band = f"P{level_label(outer[0])}–P{level_label(outer[1])}"
+    ax.legend(fontsize=8, loc="upper left", title=f"median, shaded {band}", title_fontsize=8)
+    ax.set_title(_title(result, "cumulative cost"))
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+
+
+def total_chart(result: Result, path: Path) -> None:
+    """Distribution of the horizon total per option: box P25–P75, whiskers P5–P95."""
+    names = [o.name for o in result.options]
+    fig, ax = plt.subplots(figsize=(9, 0.55 * len(names) + 1.8))
+    data = [o.totals for o in result.options]
+    ax.boxplot(data, vert=False, whis=(5, 95), showfliers=False, widths=0.6,
+               medianprops={"color": "black"}, patch_artist=True,
+               boxprops={"facecolor": "#cfe2f3"})
+    ax.set_yticks(range(1, len(names) + 1), names)
+    ax.invert_yaxis()
+    if _log_scale_wanted(np.array([np.median(d) for d in data])):
+        ax.set_xscale("log")
+    _money_axis(ax, "x")
+    ax.set_xlabel(f"Total cost over {result.months} months (USD); box P25–P75, whiskers P5–P95")
+    ax.grid(alpha=0.3, axis="x", which="both")
+    ax.set_title(_title(result, "horizon total"))
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+
+
+def lines_chart(result: Result, path: Path) -> None:
+    """Share of each option's expected total by cost category (100% bars), total at the right."""
+    names = [o.name for o in result.options]
+    fig, ax = plt.subplots(figsize=(9.5, 0.55 * len(names) + 2.0))
+    seen: set[str] = set()
+    for i, opt in enumerate(result.options):
+        total = float(opt.totals.mean())
+        left = 0.0
+        by_cat: dict[str, float] = {}
+        for line in opt.lines:
+            by_cat[line.category] = by_cat.get(line.category, 0.0) + float(line.totals.mean())
+        for cat, value in by_cat.items():
+            share = value / total if total > 0 else 0.0
+            ax.barh(i, share, left=left, color=CATEGORY_COLORS.get(cat, "#999"),
+                    label=cat if cat not in seen else None, edgecolor="white", height=0.6)
+            seen.add(cat)
+            left += share
+        ax.text(1.01, i, tick_money(total), va="center", fontsize=8)
+    ax.set_yticks(range(len(names)), names)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{100 * x:.0f}%"))
+    ax.set_xlabel("Share of expected horizon total (mean total in USD at right)")
+    ax.legend(fontsize=8, ncol=min(4, len(seen)), loc="upper center", bbox_to_anchor=(0.5, -0.28 - 0.6 / len(names)))
+    ax.set_title(_title(result, "cost breakdown by category"))
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+
+
+def write_charts(result: Result, bands: pd.DataFrame, folder: Path) -> dict[str, str]:
+    """Write every chart; returns name -> path relative to the report folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    charts = {
+        "monthly_fan": ("monthly_fan.png", lambda p: fan_chart(result, bands, p)),
+        "cumulative": ("cumulative.png", lambda p: cumulative_chart(result, bands, p)),
+        "total": ("total_distribution.png", lambda p: total_chart(result, p)),
+        "lines": ("cost_lines.png", lambda p: lines_chart(result, p)),
+    }
+    out = {}
+    for key, (name, draw) in charts.items():
+        draw(folder / name)
+        out[key] = f"charts/{name}"
+    return out

@@ -1,0 +1,147 @@
+"""What the report says, as a Document (rendered to report.md and report.html)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from sim.analysis.bands import level_label
+from sim.analysis.claims import check_claims
+from sim.report.document import Document
+from sim.report.fmt import money, pct, ratio
+from sim.result import Result
+
+
+def _headline(result: Result, summary: pd.DataFrame) -> str:
+    best = summary.sort_values("p_cheapest", ascending=False).iloc[0]
+    median_col = "total_p50" if "total_p50" in summary else None
+    text = (f"**{best.option}** is the cheapest option over {result.months} months on "
+            f"{pct(best.p_cheapest)} of paths")
+    if median_col:
+        text += f" (median total {money(best[median_col])})"
+    return text + "."
+
+
+def build_document(result: Result, summary: pd.DataFrame, charts: dict[str, str],
+                   wall_time: float | None) -> Document:
+    meta = result.experiment.experiment
+    levels = result.percentile_levels
+    doc = Document()
+    doc.h(1, f"tcosim report: {meta.name}")
+    if meta.description:
+        doc.p(meta.description)
+    facts = (f"{result.paths:,} Monte Carlo paths, seed {result.seed}, horizon {result.months} months "
+             f"of {meta.days_per_month:g} days, {len(result.options)} options.")
+    if wall_time is not None:
+        facts += f" Run took {wall_time:.1f} s on {result.workers} worker(s)."
+    doc.p(facts)
+    doc.p(_headline(result, summary))
+
+    doc.h(2, "Horizon total cost")
+    mid = 50.0 if 50.0 in levels else levels[len(levels) // 2]
+    headers = ["option", "mean"] + [f"P{level_label(p)}" for p in levels] + \
+              [f"P{level_label(mid)} 95% CI", "P(cheapest)"]
+    rows = []
+    for _, r in summary.iterrows():
+        tag = f"total_p{level_label(mid)}"
+        rows.append([r.option, money(r["mean"])] + [money(r[f"total_p{level_label(p)}"]) for p in levels]
+                    + [f"{money(r[tag + '_ci_low'])} – {money(r[tag + '_ci_high'])}",
+                       pct(r.p_cheapest, r.p_cheapest_se)])
+    doc.table(headers, rows)
+    doc.p("P(cheapest) is measured on paired paths: every option sees the same traffic and market "
+          "on a path (common random numbers); ± is one standard error. The confidence interval of "
+          "each percentile comes from binomial order statistics, so it needs no distributional assumption.")
+
+    _risk_section(doc, result, summary)
+    _tco_section(doc, summary)
+    _claims_section(doc, result)
+
+    doc.h(2, "Charts")
+    doc.image(charts["monthly_fan"], "Monthly cost bands per option")
+    doc.image(charts["cumulative"], "Cumulative cost per option")
+    doc.image(charts["total"], "Distribution of the horizon total")
+    doc.image(charts["lines"], "Cost breakdown by category")
+
+    _lines_section(doc, result)
+    _method_section(doc, result)
+    return doc
+
+
+def _risk_section(doc: Document, result: Result, summary: pd.DataFrame) -> None:
+    budget = result.experiment.budget
+    doc.h(2, "Budget risk")
+    headers = ["option", "VaR95 (P95 total)", "CVaR95 (mean of worst 5%)"]
+    if budget is not None and budget.monthly is not None:
+        headers += [f"P(any month > {money(budget.monthly)})", "expected months over"]
+    if budget is not None and budget.total is not None:
+        headers += [f"P(total > {money(budget.total)})"]
+    rows = []
+    for _, r in summary.iterrows():
+        row = [r.option, money(r.var95), money(r.cvar95)]
+        if budget is not None and budget.monthly is not None:
+            row += [pct(r.p_any_month_over_budget), f"{r.expected_months_over_budget:.1f}"]
+        if budget is not None and budget.total is not None:
+            row += [pct(r.p_total_over_budget, r.p_total_over_budget_se)]
+        rows.append(row)
+    doc.table(headers, rows)
+    if budget is None:
+        doc.p("No `[budget]` in the experiment: add `monthly` and/or `total` to see the chance of overrunning it.")
+
+
+def _tco_section(doc: Document, summary: pd.DataFrame) -> None:
+    if "tco_multiplier_p50" not in summary:
+        return
+    sub = summary.dropna(subset=["tco_multiplier_p50"])
+    doc.h(2, "TCO multiplier")
+    doc.p("Total cost of a self-hosted option divided by its GPU lines (category `gpu`): how far the "
+          "real bill is from the napkin GPU-hours figure.")
+    doc.table(["option", "P5", "median", "P95"],
+              [[r.option, ratio(r.tco_multiplier_p5), ratio(r.tco_multiplier_p50), ratio(r.tco_multiplier_p95)]
+               for _, r in sub.iterrows()])
+
+
+def _claims_section(doc: Document, result: Result) -> None:
+    checks = check_claims(result)
+    if not checks:
+        return
+    doc.h(2, "Claims check")
+    doc.p("Each claimed figure beside the simulated median; a claim more than its tolerance "
+          "(default 1%) from the median is flagged.")
+    rows = []
+    for c in checks:
+        fmt = ratio if c.claim.metric == "tco_multiplier" else money
+        month = "" if c.month is None else str(c.month)
+        verdict = "matches" if c.supported else f"**differs by {100 * c.diff:+.1f}%**"
+        rows.append([c.claim.option, c.claim.metric, month, fmt(c.claim.value), fmt(c.median),
+                     f"P{c.rank:.1f}", verdict, c.claim.source])
+    doc.table(["option", "metric", "month", "claimed", "simulated median", "claim sits at",
+               "verdict", "source"], rows)
+    bad = sum(not c.supported for c in checks)
+    doc.p(f"{len(checks) - bad} of {len(checks)} claims match the model; {bad} differ.")
+
+
+def _lines_section(doc: Document, result: Result) -> None:
+    doc.h(2, "Cost lines")
+    doc.p("Mean cost per line (means add up to the option's mean; percentiles per line and month "
+          "are in percentiles.csv as metric `line:<item>`).")
+    for opt in result.options:
+        total = float(opt.totals.mean())
+        rows = [[line.item, line.category, money(float(line.mean_by_month[0])),
+                 money(float(line.totals.mean())),
+                 f"{100 * float(line.totals.mean()) / total:.1f}%" if total > 0 else "n/a"]
+                for line in opt.lines]
+        rows.append(["**total**", "", money(float(opt.by_month[0].mean(dtype="float64"))),
+                     money(total), "100%"])
+        doc.h(3, opt.name)
+        doc.table(["line", "category", "mean month 1", f"mean total ({result.months} mo)", "share"], rows)
+    if not result.line_bands:
+        doc.p("Per-line monthly percentile bands were skipped for this run (line_bands, to bound "
+              "memory above 200,000 paths); line means and totals above are exact.")
+
+
+def _method_section(doc: Document, result: Result) -> None:
+    doc.h(2, "How these numbers were made")
+    doc.p(f"Each of the {result.paths:,} paths draws every uncertain input once (uncertainty about "
+          "the world) and every process month by month; all options are priced on the same path. "
+          "Percentiles are exact sample percentiles (linear interpolation). Monthly costs are stored "
+          "in single precision (about 7 significant digits); horizon totals in double precision. "
+          "Inputs: `manifest.json` records the experiment file's SHA-256, the seed and library versions.")

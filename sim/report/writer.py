@@ -1,0 +1,114 @@
+"""Write a report folder atomically: build in a temporary sibling folder, then swap it in."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.bands import level_label
+from sim.report.charts import write_charts
+from sim.report.content import build_document
+from sim.report.document import to_html, to_markdown
+from sim.result import Result
+
+MONEY_METRICS = ("monthly_cost", "cumulative_cost", "line:")
+
+
+def _round_values(bands: pd.DataFrame) -> pd.DataFrame:
+    """Money to cents (values come from float32 storage); ratios to 6 significant digits."""
+    out = bands.copy()
+    money = out.metric.str.startswith(MONEY_METRICS)
+    out.loc[money, "value"] = out.loc[money, "value"].round(2)
+    other = ~money
+    out.loc[other, "value"] = [float(f"{v:.6g}") for v in out.loc[other, "value"]]
+    return out
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in ("tcosim", "numpy", "scipy", "pandas", "simpy", "matplotlib", "pydantic"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def manifest(result: Result, wall_time: float | None) -> dict:
+    exp = result.experiment
+    return {
+        "tool": "tcosim",
+        "tool_version": _versions()["tcosim"],
+        "experiment": exp.experiment.name,
+        "experiment_file": exp.source,
+        "experiment_sha256": exp.sha256,
+        "seed": result.seed,
+        "paths": result.paths,
+        "horizon_months": result.months,
+        "engine": "numpy-vectorized",
+        "workers": result.workers,
+        "chunk_paths": result.chunk_paths,
+        "line_bands": result.line_bands,
+        "library_versions": _versions(),
+        "wall_time_s": None if wall_time is None else round(wall_time, 3),
+        "written_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
+def write_tables(result: Result, folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    bands = result.percentiles()
+    _round_values(bands).to_csv(folder / "percentiles.csv", index=False)
+    summary = result.summary()
+    summary.to_csv(folder / "summary.csv", index=False, float_format="%.10g")
+    lines = [{"option": o.name, "line": ln.item, "category": ln.category, "month": m + 1,
+              "mean": round(float(ln.mean_by_month[m]), 4)}
+             for o in result.options for ln in o.lines for m in range(result.months)]
+    pd.DataFrame(lines).to_csv(folder / "line_means.csv", index=False)
+    return bands, summary
+
+
+def write_report(result: Result, out_dir: Path, wall_time: float | None = None) -> Path:
+    """Write every report file to ``out_dir``; an interrupted write leaves the old report intact."""
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp makes 0700; a report folder should look like any other
+    try:
+        bands, summary = write_tables(result, tmp)
+        charts = write_charts(result, bands, tmp / "charts")
+        doc = build_document(result, summary, charts, wall_time)
+        (tmp / "report.md").write_text(to_markdown(doc), encoding="utf-8")
+        title = f"tcosim report: {result.experiment.experiment.name}"
+        (tmp / "report.html").write_text(to_html(doc, tmp, title), encoding="utf-8")
+        (tmp / "manifest.json").write_text(json.dumps(manifest(result, wall_time), indent=2) + "\n",
+                                           encoding="utf-8")
+        _swap_in(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir
+
+
+def _swap_in(tmp: Path, out_dir: Path) -> None:
+    """Replace ``out_dir`` by ``tmp`` with renames only (old report kept until the new is in place)."""
+    if out_dir.exists():
+        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+        os.replace(out_dir, old)
+        os.replace(tmp, out_dir)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, out_dir)
+
+
+__all__ = ["level_label", "manifest", "np", "write_report"]
