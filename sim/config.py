@@ -84,9 +84,10 @@ _DRIVERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "events": (("events_per_year", "cost_per_event"), ()),
     "per_million_tokens": (("per_million_tokens",), ("tokens",)),
     "per_gb": (("per_gb", "bytes_per_token"), ("tokens",)),
+    "share_of": (("share_of", "share"), ()),
 }
 _DEFAULT_CATEGORY = {"monthly": "other", "gpu_hours": "gpu", "fte": "people", "events": "people",
-                     "per_million_tokens": "usage", "per_gb": "network"}
+                     "per_million_tokens": "usage", "per_gb": "network", "share_of": "other"}
 Category = Literal["gpu", "redundancy", "infra", "people", "software", "usage", "network", "other"]
 
 
@@ -109,6 +110,8 @@ class CostLine(Strict):
     per_gb: Amount | None = None
     bytes_per_token: Quantity | None = None
     tokens: Literal["total", "input", "output"] = "total"
+    share_of: str | None = None
+    share: Quantity | None = None
 
     @model_validator(mode="after")
     def _driver(self) -> CostLine:
@@ -132,6 +135,8 @@ class CostLine(Strict):
 
 
 _DRIVERS_KEYS = sorted({k for req, opt in _DRIVERS.values() for k in (*req, *opt)} - {"tokens"})
+#: names the API option gives its own token lines
+TOKEN_LINES = ("input tokens", "cached input tokens", "output tokens")
 
 
 class PriceCuts(Strict):
@@ -199,6 +204,12 @@ class Experiment(Strict):
             if rep:
                 raise _LocatedError(("options", i, "costs"), f"cost items must be unique; repeated: {', '.join(rep)}")
             for j, line in enumerate(opt.costs):
+                if line.share_of is not None and line.share_of not in items[:j]:
+                    raise _LocatedError(("options", i, "costs", j, "share_of"),
+                                        f'"{line.share_of}" names no earlier cost item of this option')
+                if isinstance(opt, ApiOption) and line.item in TOKEN_LINES:
+                    raise _LocatedError(("options", i, "costs", j, "item"),
+                                        f'"{line.item}" is reserved for the API\'s token lines')
                 if line.start_month > self.experiment.horizon_months:
                     raise _LocatedError(("options", i, "costs", j, "start_month"),
                                         f"{line.start_month} is past horizon_months ({self.experiment.horizon_months})")
@@ -207,6 +218,11 @@ class Experiment(Strict):
                 raise _LocatedError(("claims", i, "option"), f'"{claim.option}" names no option (have: {", ".join(names)})')
             if claim.month is not None and claim.month > self.experiment.horizon_months:
                 raise _LocatedError(("claims", i, "month"), f"{claim.month} is past horizon_months")
+            opt = self.options[names.index(claim.option)]
+            if claim.metric == "tco_multiplier" and not any(
+                    c.resolved_category == "gpu" for c in opt.costs):
+                raise _LocatedError(("claims", i, "metric"),
+                                    f'tco_multiplier needs a cost line of category "gpu" in "{claim.option}"')
         return self
 
     @property

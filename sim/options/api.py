@@ -21,9 +21,7 @@ def price_multiplier(opt: ApiOption, key: str, sc: Scenario) -> np.ndarray | flo
     log_mult = np.log1p(np.maximum(np.atleast_1d(change), -0.999999))[:, None] * years[None, :]
     if opt.price_cuts is not None:
         log_mult = log_mult + _log_cuts(opt.price_cuts, f"{key}.price_cuts", sc)
-    if isinstance(change, float) and opt.price_cuts is None:
-        return np.exp(log_mult)  # (1, months)
-    return np.exp(log_mult)
+    return np.exp(log_mult)  # (1, months) when nothing varies by path
 
 
 def _log_cuts(cuts: PriceCuts, key: str, sc: Scenario) -> np.ndarray:
@@ -68,8 +66,5 @@ def price_api(opt: ApiOption, key: str, ctx: PricingContext) -> LineCosts:
         lines["input tokens"] = ctx.full(tokens.input * (1.0 - share_c) * p_in * factor)
         lines["cached input tokens"] = ctx.full(tokens.input * share_c * p_cached * factor)
     lines["output tokens"] = ctx.full(tokens.output * p_out * factor)
-    for item, cost in price_lines(opt.costs, key, ctx).items():
-        if item in lines:
-            raise ValueError(f"{key}: cost item {item!r} clashes with a token line name")
-        lines[item] = cost
+    lines.update(price_lines(opt.costs, key, ctx))
     return lines

@@ -12,9 +12,11 @@ from sim.options.context import PricingContext
 LineCosts = dict[str, np.ndarray]
 
 
-def _driver_cost(line: CostLine, key: str, ctx: PricingContext) -> np.ndarray | float:
+def _driver_cost(line: CostLine, key: str, ctx: PricingContext, earlier: LineCosts) -> np.ndarray | float:
     sc = ctx.scenario
     driver = line.driver
+    if driver == "share_of":  # e.g. a hot standby at 50% of the primary GPUs, same path
+        return earlier[line.share_of] * sc.series(f"{key}.share", line.share)
     if driver == "monthly":
         return sc.series(f"{key}.monthly", line.monthly)
     if driver == "gpu_hours":
@@ -39,9 +41,9 @@ def _driver_cost(line: CostLine, key: str, ctx: PricingContext) -> np.ndarray | 
     return gb * sc.series(f"{key}.per_gb", line.per_gb)
 
 
-def price_line(line: CostLine, key: str, ctx: PricingContext) -> np.ndarray:
+def price_line(line: CostLine, key: str, ctx: PricingContext, earlier: LineCosts) -> np.ndarray:
     """Monthly cost of one line, (n, months), zero outside [start_month, end_month]."""
-    cost = ctx.full(_driver_cost(line, key, ctx))
+    cost = ctx.full(_driver_cost(line, key, ctx, earlier))
     if line.start_month > 1:
         cost[:, : line.start_month - 1] = 0.0
     if line.end_month is not None:
@@ -50,4 +52,8 @@ def price_line(line: CostLine, key: str, ctx: PricingContext) -> np.ndarray:
 
 
 def price_lines(lines: list[CostLine], prefix: str, ctx: PricingContext) -> LineCosts:
-    return {line.item: price_line(line, f"{prefix}.costs[{j}]", ctx) for j, line in enumerate(lines)}
+    """Price lines in file order (a ``share_of`` line reads an earlier one)."""
+    out: LineCosts = {}
+    for j, line in enumerate(lines):
+        out[line.item] = price_line(line, f"{prefix}.costs[{j}]", ctx, out)
+    return out

@@ -77,7 +77,8 @@ def fan_chart(result: Result, bands: pd.DataFrame, path: Path) -> None:
         ax.set_title(opt.name, fontsize=10)
         _money_axis(ax)
         _months_axis(ax, result.months)
-        ax.set_ylim(bottom=0)
+        top = _series(bands, opt.name, "monthly_cost", result.percentile_levels[-1]).max()
+        ax.set_ylim(0, top * 1.3 if top > 0 else 1)  # head-room for the legend
         ax.grid(alpha=0.3)
         if i == 0:
             ax.legend(fontsize=8, loc="upper left")
@@ -169,9 +170,10 @@ def lines_chart(result: Result, path: Path) -> None:
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{100 * x:.0f}%"))
     ax.set_xlabel("Share of expected horizon total (mean total in USD at right)")
-    ax.legend(fontsize=8, ncol=min(4, len(seen)), loc="upper center", bbox_to_anchor=(0.5, -0.28 - 0.6 / len(names)))
+    fig.legend(fontsize=8, ncol=min(8, len(seen)), loc="lower center", title="cost category",
+               title_fontsize=8, frameon=False)
     ax.set_title(_title(result, "cost breakdown by category"))
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.1, 0.95, 1))
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
 

@@ -6,10 +6,10 @@ import math
 
 
 def money(x: float) -> str:
-    """$12,345 (cents below $100)."""
+    """$12,345 (cents below $1,000)."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
-    if abs(x) < 100:
+    if abs(x) < 1000:
         return f"${x:,.2f}"
     return f"${x:,.0f}"
 
