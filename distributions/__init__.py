@@ -28,6 +28,6 @@ from distributions.spec import FAMILIES, PROCESSES, Spec, SpecError, parse_distr
 __all__ = [
     "Bernoulli", "Beta", "Clipped", "Distribution", "Empirical", "FAMILIES", "Fixed", "GBM",
     "Gamma", "Jumps", "LogNormal", "MeanReverting", "Mixture", "Normal", "PROCESSES", "Pert",
-    "Poisson", "Process", "ProcessDraw", "Spec", "SpecError", "Trend", "Uniform",
+    "Poisson", "Process", "ProcessDraw", "Spec", "SpecError", "Trend", "Triangular", "Uniform",
     "compound_poisson", "parse_distribution", "parse_number", "parse_spec",
 ]

@@ -14,6 +14,7 @@ from typing import Any
 
 from distributions.base import Clipped, Distribution
 from distributions.continuous import (
+    Z95,
     Beta,
     Fixed,
     Gamma,
@@ -22,7 +23,6 @@ from distributions.continuous import (
     Pert,
     Triangular,
     Uniform,
-    Z95,
 )
 from distributions.discrete import Bernoulli, Empirical, Poisson
 from distributions.mixture import Mixture

@@ -197,7 +197,7 @@ class Experiment(Strict):
         names = [o.name for o in self.options]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            raise ValueError(f"option names must be unique; repeated: {', '.join(dupes)}")
+            raise _LocatedError(("options",), f"option names must be unique; repeated: {', '.join(dupes)}")
         for i, opt in enumerate(self.options):
             items = [c.item for c in opt.costs]
             rep = sorted({n for n in items if items.count(n) > 1})
@@ -215,7 +215,8 @@ class Experiment(Strict):
                                         f"{line.start_month} is past horizon_months ({self.experiment.horizon_months})")
         for i, claim in enumerate(self.claims):
             if claim.option not in names:
-                raise _LocatedError(("claims", i, "option"), f'"{claim.option}" names no option (have: {", ".join(names)})')
+                raise _LocatedError(("claims", i, "option"),
+                                    f'"{claim.option}" names no option (have: {", ".join(names)})')
             if claim.month is not None and claim.month > self.experiment.horizon_months:
                 raise _LocatedError(("claims", i, "month"), f"{claim.month} is past horizon_months")
             opt = self.options[names.index(claim.option)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator
@@ -11,7 +10,6 @@ from pydantic_core import PydanticCustomError
 from distributions import (
     Clipped,
     Distribution,
-    Fixed,
     Mixture,
     Process,
     SpecError,
@@ -48,20 +46,22 @@ def upper_tail(dist: Distribution) -> float:
     return float(dist.ppf(0.95))
 
 
-def _check_range(dist: Distribution, low: float | None, high: float | None, what: str) -> None:
+def _check_range(dist: Distribution, low: float | None, high: float | None) -> None:
+    """Reject values outside [low, high]: fixed ones exactly, uncertain ones by their P5/P95."""
     if low is not None:
         lo = lower_tail(dist)
+        if dist.is_fixed and lo < low:
+            raise SpecError(f"must be >= {low:g}, got {lo:g}")
         if lo < low:
-            if dist.is_fixed:
-                raise SpecError(f"must be >= {low:g} ({what}), got {lo:g}")
-            raise SpecError(
-                f"can be below {low:g} (its P5 is {lo:.4g}); {what} cannot: use a lognormal "
-                f"(0 < A < B) or clip = [{low:g}, ...]"
-            )
+            raise SpecError(f"can be below {low:g} (its P5 is {lo:.4g}): use a lognormal "
+                            f"(0 < A < B) or clip = [{low:g}, ...]")
     if high is not None:
         hi = upper_tail(dist)
+        if dist.is_fixed and hi > high:
+            raise SpecError(f"must be <= {high:g}, got {hi:g}")
         if hi > high:
-            raise SpecError(f"must be <= {high:g} ({what}), got {'P95 ' if not dist.is_fixed else ''}{hi:.4g}")
+            raise SpecError(f"can exceed {high:g} (its P95 is {hi:.4g}): use a beta or pert, "
+                            f"or clip = [..., {high:g}]")
 
 
 def _process_starts(proc: Process) -> list[Distribution]:
@@ -70,7 +70,7 @@ def _process_starts(proc: Process) -> list[Distribution]:
     return []
 
 
-def _make(allow_process: bool, low: float | None, high: float | None, what: str):
+def _make(allow_process: bool, low: float | None, high: float | None):
     def validate(value: Any) -> Distribution | Process:
         if isinstance(value, Distribution | Process):
             return value
@@ -78,7 +78,7 @@ def _make(allow_process: bool, low: float | None, high: float | None, what: str)
             spec = parse_spec(value) if allow_process else parse_distribution(value)
             dists = _process_starts(spec) if isinstance(spec, Process) else [spec]
             for d in dists:
-                _check_range(d, low, high, what)
+                _check_range(d, low, high)
         except SpecError as exc:
             raise PydanticCustomError(
                 "spec", "{message}", {"message": exc.message, "subpath": exc.subpath}
@@ -89,19 +89,10 @@ def _make(allow_process: bool, low: float | None, high: float | None, what: str)
 
 
 # Scalars drawn once per path
-Amount = Annotated[Any, _make(False, 0.0, None, "costs and prices are never negative")]
-Quantity = Annotated[Any, _make(False, 0.0, None, "a quantity is never negative")]
-Fraction = Annotated[Any, _make(False, 0.0, 1.0, "a share lies between 0 and 1")]
-Change = Annotated[Any, _make(False, -1.0, None, "a change cannot be below -100%")]
-Real = Annotated[Any, _make(False, None, None, "")]
+Amount = Annotated[Any, _make(False, 0.0, None)]  # costs and prices: never negative
+Quantity = Annotated[Any, _make(False, 0.0, None)]  # counts, volumes, rates: never negative
+Fraction = Annotated[Any, _make(False, 0.0, 1.0)]  # shares and discounts
+Change = Annotated[Any, _make(False, -1.0, None)]  # relative changes: never below -100%
 # Scalars or processes (values that may move month to month)
-AmountPath = Annotated[Any, _make(True, 0.0, None, "costs and prices are never negative")]
+AmountPath = Annotated[Any, _make(True, 0.0, None)]
 
-
-def fixed_value(spec: Distribution | Process) -> float | None:
-    """The number behind a fixed spec, else None."""
-    return spec.value if isinstance(spec, Fixed) else None
-
-
-def is_finite_number(x: float) -> bool:
-    return isinstance(x, int | float) and math.isfinite(x)

@@ -1,0 +1,181 @@
+"""Malformed experiment files: exit 2, one line `FILE: dotted.path: what is wrong`, no report."""
+
+from __future__ import annotations
+
+import copy
+import math
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+from tests.conftest import BASE
+
+
+def _toml_value(v: object) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float) and math.isnan(v):
+        return "nan"
+    if isinstance(v, str):
+        return '"' + v.replace('"', '\\"') + '"'
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(x)}" for k, x in v.items()) + " }"
+    return repr(v)
+
+
+def to_toml(doc: dict) -> str:
+    """A minimal TOML writer for test documents (tables, arrays of tables, inline values)."""
+    lines: list[str] = []
+
+    def table(prefix: str, body: dict, array: bool) -> None:
+        lines.append(f"[[{prefix}]]" if array else f"[{prefix}]")
+        nested = []
+        for k, v in body.items():
+            if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+                nested.append((k, v))
+            else:
+                lines.append(f"{k} = {_toml_value(v)}")
+        for k, items in nested:
+            for item in items:
+                table(f"{prefix}.{k}", item, True)
+
+    for key, value in doc.items():
+        if isinstance(value, dict):
+            table(key, value, False)
+        elif isinstance(value, list) and value and all(isinstance(x, dict) for x in value):
+            for item in value:
+                table(key, item, True)
+        else:
+            lines.insert(0, f"{key} = {_toml_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def test_writer_round_trips() -> None:
+    assert tomllib.loads(to_toml(BASE)) == BASE
+
+
+def _set(doc: dict, path: tuple, value: object) -> dict:
+    doc = copy.deepcopy(doc)
+    target = doc
+    for key in path[:-1]:
+        target = target[key]
+    if value is _DELETE:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    return doc
+
+
+_DELETE = object()
+CASES = [
+    # (id, path to change, new value, expected "dotted.path: message" tail)
+    ("typo_key", ("options", 1, "costs", 1, "monthy"), 5,
+     'options[1].costs[1].monthy: unknown key (did you mean "monthly"?)'),
+    ("typo_section", ("experimnt",), {"name": "x"}, 'experimnt: unknown key (did you mean "experiment"?)'),
+    ("wrong_type_int", ("experiment", "horizon_months"), "ten",
+     "experiment.horizon_months: Input should be a valid integer, unable to parse string as an integer"),
+    ("b_less_than_a", ("options", 1, "costs", 1, "monthly"), "5 to 3",
+     'options[1].costs[1].monthly: "5 to 3": upper bound must exceed lower'),
+    ("negative_price", ("options", 0, "input_per_million"), -2.5,
+     "options[0].input_per_million: must be >= 0, got -2.5"),
+    ("nan_price", ("options", 0, "output_per_million"), float("nan"),
+     "options[0].output_per_million: nan: must be a finite number"),
+    ("nan_interval", ("workload", "input_tokens_per_day"), "nan to 3M",
+     'workload.input_tokens_per_day: "nan": not a number'),
+    ("empty_options", ("options",), [], "options: List should have at least 1 item after validation, not 0"),
+    ("unknown_dist", ("options", 1, "costs", 1, "monthly"), {"dist": "lognormall", "p5": 1, "p95": 2},
+     'options[1].costs[1].monthly.dist: unknown dist "lognormall"'),
+    ("unknown_kind", ("options", 0, "kind"), "apii", "options[0].kind: unknown option kind 'apii'"),
+    ("missing_workload", ("workload",), _DELETE, "workload: required field is missing"),
+    ("missing_horizon", ("experiment", "horizon_months"), _DELETE,
+     "experiment.horizon_months: required field is missing"),
+    ("percentile_range", ("experiment", "percentiles"), [0, 50],
+     "experiment.percentiles: each percentile must lie strictly between 0 and 100"),
+    ("duplicate_option", ("options", 1, "name"), "api", "options: option names must be unique; repeated: api"),
+    ("two_drivers", ("options", 1, "costs", 1, "fte"), 0.2, "options[1].costs[1]: give exactly one driver"),
+    ("no_driver", ("options", 1, "costs", 1, "monthly"), _DELETE, "options[1].costs[1]: give exactly one driver"),
+    ("share_over_one", ("options", 0, "cached_input_share"), 1.5,
+     "options[0].cached_input_share: must be <= 1, got 1.5"),
+    ("mixture_weights", ("options", 1, "costs", 1, "monthly"),
+     {"dist": "mixture", "components": [100, 200], "weights": [0.5, 0.6]},
+     "options[1].costs[1].monthly: dist = \"mixture\": weights must be >= 0 and sum to 1"),
+    ("negative_sd", ("options", 1, "costs", 1, "monthly"), {"dist": "normal", "mean": 100, "sd": -5},
+     'options[1].costs[1].monthly: dist = "normal": sd must be >= 0, got -5'),
+    ("negative_p5", ("options", 1, "costs", 0, "hourly_price"), {"dist": "lognormal", "p5": -1, "p95": 3},
+     'options[1].costs[0].hourly_price: dist = "lognormal": p5 must be > 0, got -1'),
+    ("can_go_negative", ("options", 1, "costs", 1, "monthly"), "-100 to 600",
+     "options[1].costs[1].monthly: can be below 0 (its P5 is -100)"),
+    ("unknown_process", ("options", 1, "costs", 0, "hourly_price"), {"process": "gbmm", "start": 2},
+     'options[1].costs[0].hourly_price.process: unknown process "gbmm"'),
+    ("process_not_allowed", ("workload", "monthly_growth"),
+     {"process": "trend", "start": 0.01, "annual_change": 0}, "workload.monthly_growth: a process is not allowed here"),
+    ("bad_name", ("experiment", "name"), "../etc", 'experiment.name: "../etc": use letters'),
+    ("growth_below_minus_100", ("workload", "monthly_growth"), "-150% to -120%",
+     "workload.monthly_growth: can be below -1 (its P5 is -1.5)"),
+    ("budget_empty", ("budget",), {}, "budget: give monthly and/or total"),
+    ("unknown_catalog", ("options", 0, "catalog"), "openai/gpt-9",
+     'options[0].catalog: "openai/gpt-9" is not in the price catalog'),
+    ("cached_without_price", ("options", 0, "cached_input_share"), 0.3,
+     "options[0].cached_input_per_million: required when cached_input_share is not 0"),
+    ("claim_unknown_option", ("claims",), [{"option": "nope", "metric": "monthly_cost", "value": 1}],
+     'claims[0].option: "nope" names no option'),
+    ("claim_past_horizon", ("claims",), [{"option": "api", "metric": "monthly_cost", "month": 99, "value": 1}],
+     "claims[0].month: 99 is past horizon_months"),
+    ("share_of_later_item", ("options", 1, "costs", 0),
+     {"item": "GPU", "share_of": "Ops", "share": 0.5}, 'options[1].costs[0].share_of: "Ops" names no earlier'),
+    ("bool_for_number", ("options", 0, "input_per_million"), True,
+     "options[0].input_per_million: True: expected a number, got a boolean"),
+    ("clip_malformed", ("options", 1, "costs", 1, "monthly"), {"dist": "normal", "mean": 5, "sd": 1, "clip": [1]},
+     "options[1].costs[1].monthly.clip: clip must be [low, high]"),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_malformed_file_exits_2_with_dotted_path(case, tmp_path: Path, capsys) -> None:
+    _, path, value, expected = case
+    doc = {**copy.deepcopy(BASE), "experimnt": value} if path[0] == "experimnt" else _set(BASE, path, value)
+    exp_file = tmp_path / "bad.toml"
+    exp_file.write_text(to_toml(doc))
+    out = tmp_path / "report"
+    rc = main(["run", str(exp_file), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert f"{exp_file}: {expected}" in err, err
+    assert "Traceback" not in err
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [exp_file]  # no temp folder left behind either
+
+
+def test_invalid_toml_and_missing_file(tmp_path: Path, capsys) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[experiment\nname = 1")
+    assert main(["validate", str(bad), str(tmp_path / "nope.toml")]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}: not valid TOML" in err
+    assert f"{tmp_path / 'nope.toml'}: cannot read file" in err
+
+
+def test_all_problems_are_listed(tmp_path: Path, capsys) -> None:
+    doc = _set(_set(BASE, ("options", 0, "input_per_million"), -1), ("experiment", "horizon_months"), 0)
+    f = tmp_path / "two.toml"
+    f.write_text(to_toml(doc))
+    assert main(["validate", str(f)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert any(line.startswith(f"{f}: experiment.horizon_months:") for line in err)
+    assert any(line.startswith(f"{f}: options[0].input_per_million:") for line in err)
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["run", "X.toml", "--paths", "0"], "--paths must be >= 1"),
+    (["run", "X.toml", "--workers", "two"], "--workers must be a whole number"),
+    (["run", "X.toml", "--seed", "-1"], "--seed must be >= 0"),
+])
+def test_bad_command_line_exits_2(argv, message, capsys) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    assert message in capsys.readouterr().err
