@@ -131,7 +131,7 @@ def total_chart(result: Result, path: Path) -> None:
     names = [o.name for o in result.options]
     fig, ax = plt.subplots(figsize=(9, 0.55 * len(names) + 1.8))
     data = [o.totals for o in result.options]
-    ax.boxplot(data, vert=False, whis=(5, 95), showfliers=False, widths=0.6,
+    ax.boxplot(data, orientation="horizontal", whis=(5, 95), showfliers=False, widths=0.6,
                medianprops={"color": "black"}, patch_artist=True,
                boxprops={"facecolor": "#cfe2f3"})
     ax.set_yticks(range(1, len(names) + 1), names)

@@ -1,0 +1,216 @@
+"""The engine: exact degenerate cases, hand-computed lines, reproducibility, common random numbers."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import sim
+from sim.analysis.quantiles import row_percentiles
+from sim.config import parse_experiment
+from sim.scenario import BLOCK_PATHS
+from tests.conftest import BASE, EXPERIMENTS, fixed_doc
+
+
+def test_article_baseline_is_exact() -> None:
+    exp = sim.load_experiment(EXPERIMENTS / "article_baseline.toml")
+    res = sim.run(exp)
+    bands = res.percentiles()
+    selfhost = bands[(bands.option == "Self-hosted Llama 3.3 70B")]
+    monthly = selfhost[selfhost.metric == "monthly_cost"]
+    assert len(monthly) == 12 * 5
+    assert (monthly.value == 13275).all()
+    cumulative = selfhost[selfhost.metric == "cumulative_cost"].sort_values(["percentile", "month"])
+    assert (cumulative.value.to_numpy() == np.tile(13275.0 * np.arange(1, 13), 5)).all()
+    assert (selfhost[selfhost.metric == "tco_multiplier"].value == 13275 / 5100).all()
+    gpt = bands[(bands.option == "GPT-4o") & (bands.metric == "monthly_cost")]
+    assert (gpt.value == 5 * 2.5 * 30 + 1 * 10 * 30).all()  # $675, as the article says
+    totals = {o.name: o.totals for o in res.options}
+    assert np.all(totals["Claude Opus"] == 54000.0)
+    assert res.prob_cheapest()["Gemini 2.5 Flash"] == (1.0, 0.0)
+
+
+def test_article_claims_are_checked() -> None:
+    from sim.analysis.claims import check_claims
+
+    res = sim.run(sim.load_experiment(EXPERIMENTS / "article_baseline.toml"), paths=10)
+    verdicts = {(c.claim.option, c.claim.metric): c for c in check_claims(res)}
+    assert verdicts[("GPT-4o", "monthly_cost")].supported
+    assert verdicts[("Self-hosted Llama 3.3 70B", "tco_multiplier")].supported  # 2.603 vs 2.6
+    sonnet = verdicts[("Claude 3.5 Sonnet", "daily_cost")]
+    assert not sonnet.supported and sonnet.median == pytest.approx(30.0, rel=1e-7)  # 5x$3 + 1x$15
+    together = verdicts[("Together Llama 3.3 70B", "monthly_cost")]
+    assert together.median == pytest.approx(162.0, rel=1e-7)  # 6M x $0.90 x 30, not $405
+
+
+def _run(doc: dict, **kw) -> sim.Result:
+    return sim.run(parse_experiment(doc), **kw)
+
+
+def _lines(res: sim.Result, option: str) -> dict[str, np.ndarray]:
+    return {ln.item: ln.by_month for ln in res.option(option).lines}
+
+
+def test_hand_computed_lines() -> None:
+    doc = fixed_doc(months=4)
+    doc["options"][1]["costs"] = [
+        {"item": "gpu", "category": "gpu", "gpus": 2, "hourly_price": 2.5, "hours_per_month": 730},
+        {"item": "standby", "share_of": "gpu", "share": 0.5},
+        {"item": "mlops", "fte": 0.2, "annual_cost": 240_000},
+        {"item": "tokens", "per_million_tokens": 0.01},
+        {"item": "egress", "per_gb": 0.09, "bytes_per_token": 4, "tokens": "output"},
+        {"item": "setup", "monthly": 1000, "start_month": 2, "end_month": 3},
+    ]
+    res = _run(doc, paths=7)
+    lines = _lines(res, "self")
+    assert np.all(lines["gpu"] == 3650)
+    assert np.all(lines["standby"] == 1825)
+    assert np.all(lines["mlops"] == 4000)
+    assert np.allclose(lines["tokens"], 6e6 * 30 * 0.01 / 1e6)
+    assert np.allclose(lines["egress"], 1e6 * 30 * 4 / 1e9 * 0.09)
+    assert np.array_equal(lines["setup"][:, 0], np.array([0, 1000, 1000, 0]))
+    assert np.allclose(res.option("self").totals, 4 * (3650 + 1825 + 4000 + 1.8 + 0.0108) + 2000)
+
+
+def test_api_cached_batch_and_trend_by_hand() -> None:
+    doc = fixed_doc(months=13)
+    doc["options"][0].update(cached_input_share=0.4, cached_input_per_million=1.25, batch_share=0.5,
+                             batch_discount=0.5, annual_price_change="-20%")
+    res = _run(doc, paths=3)
+    lines = _lines(res, "api")
+    batch = 1 - 0.5 * 0.5
+    trend = 0.8 ** (np.arange(13) / 12)
+    np.testing.assert_allclose(lines["input tokens"][:, 0], 150e6 * 0.6 * 2.5 / 1e6 * batch * trend, rtol=1e-6)
+    np.testing.assert_allclose(lines["cached input tokens"][:, 0], 150e6 * 0.4 * 1.25 / 1e6 * batch * trend, rtol=1e-6)
+    np.testing.assert_allclose(lines["output tokens"][:, 0], 30e6 * 10 / 1e6 * batch * trend, rtol=1e-6)
+
+
+def test_price_cuts_mean_matches_closed_form() -> None:
+    doc = fixed_doc(months=25)
+    doc["options"][0]["price_cuts"] = {"rate_per_year": 1.2, "size": 0.25}
+    res = _run(doc, paths=40_000)
+    month1 = 5 * 2.5 * 30 + 10 * 30
+    mult = res.option("api").by_month.astype(np.float64) / month1
+    # N ~ Poisson(1.2 (t-1)/12) cuts of 25% each: E[0.75^N] = exp(-1.2 (t-1)/12 * 0.25)
+    expected = np.exp(-1.2 * np.arange(25) / 12 * 0.25)
+    se = mult.std(axis=1) / math.sqrt(mult.shape[1])
+    assert np.all(np.abs(mult.mean(axis=1) - expected) <= 4.5 * se + 1e-6)
+
+
+def test_events_line_mean() -> None:
+    doc = fixed_doc(months=24)
+    doc["options"][1]["costs"].append({"item": "upgrades", "events_per_year": 2.5,
+                                       "cost_per_event": {"dist": "uniform", "low": 8000, "high": 16000}})
+    res = _run(doc, paths=20_000)
+    totals = next(ln for ln in res.option("self").lines if ln.item == "upgrades").totals
+    expected = 2.5 * 2 * 12_000  # rate x years x mean cost
+    assert abs(totals.mean() - expected) < 4.5 * totals.std() / math.sqrt(totals.size)
+
+
+def test_growth_is_exact_when_fixed_and_mean_preserving_when_noisy() -> None:
+    res = _run(fixed_doc(months=12, monthly_growth="4%"), paths=5)
+    month1 = 5 * 2.5 * 30 + 10 * 30
+    np.testing.assert_allclose(res.option("api").by_month[:, 0], month1 * 1.04 ** np.arange(12), rtol=1e-6)
+    noisy = _run(fixed_doc(months=12, monthly_growth="4%", growth_volatility=0.1), paths=40_000)
+    cost = noisy.option("api").by_month.astype(np.float64)
+    se = cost.std(axis=1) / math.sqrt(cost.shape[1])
+    assert np.all(np.abs(cost.mean(axis=1) - month1 * 1.04 ** np.arange(12)) <= 4.5 * se + 1e-3)
+    assert cost[-1].std() > 0
+
+
+def _assert_same(a: sim.Result, b: sim.Result) -> None:
+    for x, y in zip(a.options, b.options, strict=True):
+        assert np.array_equal(x.by_month, y.by_month)
+        assert np.array_equal(x.totals, y.totals)
+        for lx, ly in zip(x.lines, y.lines, strict=True):
+            assert np.array_equal(lx.mean_by_month, ly.mean_by_month)
+            assert np.array_equal(lx.totals, ly.totals)
+    assert a.inputs.keys() == b.inputs.keys()
+    assert all(np.array_equal(a.inputs[k], b.inputs[k]) for k in a.inputs)
+
+
+def test_results_do_not_depend_on_chunking_or_workers() -> None:
+    exp = sim.load_experiment(EXPERIMENTS / "article_uncertain.toml")
+    paths = 2 * BLOCK_PATHS + 123  # a partial last block
+    ref = sim.run(exp, paths=paths, chunk_paths=BLOCK_PATHS)
+    _assert_same(ref, sim.run(exp, paths=paths, chunk_paths=3 * BLOCK_PATHS))
+    _assert_same(ref, sim.run(exp, paths=paths, chunk_paths=BLOCK_PATHS, workers=2))
+
+
+def test_same_seed_same_numbers_other_seed_other_numbers(base_doc) -> None:
+    a, b = _run(base_doc, seed=5), _run(base_doc, seed=5)
+    _assert_same(a, b)
+    c = _run(base_doc, seed=6)
+    assert not np.array_equal(a.option("self").totals, c.option("self").totals)
+
+
+def test_common_random_numbers_pair_options(base_doc) -> None:
+    doc = copy.deepcopy(base_doc)
+    doc["options"].append({"name": "api x2", "kind": "api", "input_per_million": 5.0, "output_per_million": 20.0})
+    res = _run(doc, paths=3000)
+    np.testing.assert_allclose(res.option("api x2").totals, 2 * res.option("api").totals, rtol=1e-12)
+    p = res.prob_cheapest()
+    assert p["api x2"] == (0.0, 0.0)
+
+
+def test_adding_an_option_leaves_other_draws_alone(base_doc) -> None:
+    ref = _run(base_doc, paths=2000)
+    doc = copy.deepcopy(base_doc)
+    doc["options"].append({"name": "other", "kind": "self_hosted", "costs": [{"item": "x", "monthly": "1 to 2"}]})
+    more = _run(doc, paths=2000)
+    assert np.array_equal(ref.option("self").totals, more.option("self").totals)
+
+
+def test_prob_cheapest_against_closed_form() -> None:
+    doc = {"experiment": {"name": "pc", "horizon_months": 1, "paths": 20_000, "seed": 9},
+           "workload": {"input_tokens_per_day": 0, "output_tokens_per_day": 0},
+           "options": [{"name": "fixed", "kind": "self_hosted", "costs": [{"item": "a", "monthly": 100}]},
+                       {"name": "risky", "kind": "self_hosted", "costs": [{"item": "b", "monthly": "50 to 150"}]}]}
+    res = _run(doc)
+    p, se = res.prob_cheapest()["risky"]
+    mu, sigma = (math.log(50) + math.log(150)) / 2, (math.log(150) - math.log(50)) / (2 * 1.6448536269514722)
+    expected = stats.norm.cdf((math.log(100) - mu) / sigma)
+    assert abs(p - expected) < 4.5 * se
+    assert se == pytest.approx(math.sqrt(p * (1 - p) / 20_000))
+
+
+def test_budget_risk_and_var() -> None:
+    doc = fixed_doc(months=3)
+    doc["budget"] = {"monthly": 10_000, "total": 30_000}
+    summary = _run(doc, paths=50).summary().set_index("option")
+    assert summary.loc["self", "p_any_month_over_budget"] == 1.0
+    assert summary.loc["self", "expected_months_over_budget"] == 3.0
+    assert summary.loc["self", "p_total_over_budget"] == 1.0
+    assert summary.loc["api", "p_any_month_over_budget"] == 0.0
+    assert summary.loc["self", "var95"] == summary.loc["self", "cvar95"] == 3 * 13275
+
+
+def test_percentile_ci_covers_truth() -> None:
+    from sim.analysis.quantiles import percentile_ci
+
+    sample = np.random.default_rng(4).lognormal(0, 1, 10_001)
+    est, lo, hi = percentile_ci(sample, [5, 50, 95])
+    np.testing.assert_allclose(est, np.percentile(sample, [5, 50, 95]), rtol=1e-12)
+    truth = stats.lognorm(1).ppf([0.05, 0.5, 0.95])
+    assert np.all(lo <= truth) and np.all(truth <= hi)
+    assert np.all(lo < est) and np.all(est < hi)
+
+
+def test_row_percentiles_match_numpy() -> None:
+    arr = np.random.default_rng(1).normal(size=(6, 1001))
+    arr[2] = 7.0  # a constant row takes the fast path
+    got = row_percentiles(arr, [5, 25, 50, 75, 95])
+    np.testing.assert_allclose(got, np.percentile(arr, [5, 25, 50, 75, 95], axis=1), rtol=1e-12)
+    assert np.all(got[:, 2] == 7.0)
+
+
+def test_line_bands_can_be_turned_off() -> None:
+    doc = copy.deepcopy(BASE)
+    doc["experiment"]["line_bands"] = False
+    res = _run(doc)
+    assert all(ln.by_month is None for o in res.options for ln in o.lines)
+    assert not any(res.percentiles().metric.str.startswith("line:"))
