@@ -28,7 +28,7 @@ AUTO_LINE_BAND_PATHS = 200_000
 
 @dataclass
 class _OptionChunk:
-    by_month: np.ndarray  # (months, n) float32
+    by_month: np.ndarray  # (months, n) float32, month-major
     totals: np.ndarray
     line_totals: list[np.ndarray]
     line_sums: list[np.ndarray]  # per line: (blocks, months) sums
@@ -49,31 +49,54 @@ def simulate_chunk(exp: Experiment, seed: int, blocks: range, paths: int, keep_l
     tokens = sample_tokens(exp.workload, sc, exp.experiment.days_per_month)
     ctx = PricingContext(sc, tokens, exp.experiment.hours_per_month)
     budget = exp.budget.monthly if exp.budget is not None else None
-    offsets = np.cumsum([0, *sc.sizes[:-1]])  # per-block sums keep means chunking-independent
+    slices = sc.block_slices()
     out = []
     for i, opt in enumerate(exp.options):
         lines = price_option(opt, i, ctx)
         total = np.zeros(ctx.shape)
         for cost in lines.values():
             total += cost
-        gpu = [c for line, c in zip(opt.costs, _own_lines(lines, opt), strict=True)
-               if line.resolved_category == "gpu"]
+        line_totals = {item: _path_totals(cost, ctx.shape) for item, cost in lines.items()}
+        gpu = [line_totals[c.item] for c in opt.costs if c.resolved_category == "gpu"]
         out.append(_OptionChunk(
-            by_month=np.ascontiguousarray(total.T, dtype=np.float32),
-            totals=total.sum(axis=1),
-            line_totals=[c.sum(axis=1) for c in lines.values()],
-            line_sums=[np.add.reduceat(c, offsets, axis=0) for c in lines.values()],
-            line_by_month=[np.ascontiguousarray(c.T, dtype=np.float32) for c in lines.values()]
+            by_month=total.astype(np.float32),
+            totals=total.sum(axis=0),
+            line_totals=list(line_totals.values()),
+            line_sums=[_block_month_sums(cost, ctx.shape, slices) for cost in lines.values()],
+            line_by_month=[np.broadcast_to(c, ctx.shape).astype(np.float32) for c in lines.values()]
             if keep_lines else None,
-            gpu_totals=sum(c.sum(axis=1) for c in gpu) if gpu else None,
-            months_over=(total > budget).sum(axis=1).astype(np.int16) if budget else None,
+            gpu_totals=sum(gpu[1:], gpu[0].copy()) if gpu else None,
+            months_over=(total > budget).sum(axis=0).astype(np.int16) if budget else None,
         ))
     return _Chunk(out, sc.inputs)
 
 
-def _own_lines(lines: dict[str, np.ndarray], opt) -> list[np.ndarray]:
-    """The option's own cost lines (after any token lines an API adds first)."""
-    return [lines[line.item] for line in opt.costs]
+def _path_totals(cost: np.ndarray | float, shape: tuple[int, int]) -> np.ndarray:
+    """Horizon total per path of a cost broadcastable to (months, n), without materialising it."""
+    months, n = shape
+    v = np.asarray(cost, dtype=np.float64)
+    if v.ndim == 0:
+        return np.full(n, float(v) * months)
+    if v.shape[0] == 1:
+        return np.broadcast_to(v[0] * months, (n,)).copy()
+    if v.shape[1] == 1:
+        return np.full(n, v[:, 0].sum())
+    return v.sum(axis=0)
+
+
+def _block_month_sums(cost: np.ndarray | float, shape: tuple[int, int], slices: list[slice]) -> np.ndarray:
+    """(blocks, months) sums over each seed block's paths: the means stay chunking-independent."""
+    months, _ = shape
+    v = np.asarray(cost, dtype=np.float64)
+    if v.ndim == 0:
+        v = v.reshape(1, 1)
+    out = np.empty((len(slices), months))
+    for k, sl in enumerate(slices):
+        size = sl.stop - sl.start
+        part = v if v.shape[1] == 1 else v[:, sl]
+        sums = part[:, 0] * size if v.shape[1] == 1 else part.sum(axis=1)
+        out[k] = np.broadcast_to(sums, (months,))
+    return out
 
 
 def line_names(exp: Experiment) -> list[list[tuple[str, str]]]:

@@ -50,7 +50,8 @@ class Scenario:
         return self.draw_rows(key, lambda rng, rows: fn(rng, rows.stop - rows.start))
 
     def draw_rows(self, key: str, fn: Callable[[Generator, slice], np.ndarray]) -> np.ndarray:
-        """Like ``draw``, but ``fn`` gets the block's rows of this chunk (to index per-path inputs)."""
+        """Like ``draw``, but ``fn`` gets the block's rows of this chunk (to index per-path inputs).
+        Draws are path-major: the first axis of each block's array is its paths."""
         if key not in self._cache:
             parts, start = [], 0
             for b, size in zip(self.blocks, self.sizes, strict=True):
@@ -58,6 +59,11 @@ class Scenario:
                 start += size
             self._cache[key] = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
         return self._cache[key]
+
+    def block_slices(self) -> list[slice]:
+        """Each seed block's paths within this chunk."""
+        edges = np.cumsum([0, *self.sizes])
+        return [slice(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
 
     def scalar(self, key: str, dist: Distribution) -> np.ndarray | float:
         """One draw per path, shape (n,); a plain float for a fixed input (broadcasts anywhere)."""
@@ -68,7 +74,8 @@ class Scenario:
         return values
 
     def series(self, key: str, spec: Distribution | Process) -> np.ndarray | float:
-        """A value per path and month: shape (n, months), (n, 1) for scalars, or a float if fixed."""
+        """A value per month and path, month-major: (months, n) for a process, (1, n) for a scalar
+        drawn per path, or a float when fixed. Every shape broadcasts against (months, n)."""
         if isinstance(spec, Process):
             months = self.months
             names: list[str] = []
@@ -81,7 +88,6 @@ class Scenario:
             packed = self.draw(key, sample)
             for j, name in enumerate(names):
                 self.inputs[f"{key}.{name}"] = packed[:, months + j]
-            return packed[:, :months]
+            return np.ascontiguousarray(packed[:, :months].T)
         value = self.scalar(key, spec)
-        return value if isinstance(value, float) else value[:, None]
-
+        return value if isinstance(value, float) else value[None, :]

@@ -12,7 +12,7 @@ from sim.scenario import Scenario
 
 @dataclass
 class Tokens:
-    """Tokens per month, each (n, months)."""
+    """Tokens per month, each month-major (months, n)."""
 
     input: np.ndarray
     output: np.ndarray
@@ -26,20 +26,20 @@ class Tokens:
 
 
 def volume_multiplier(wl: Workload, sc: Scenario) -> np.ndarray:
-    """Traffic relative to month 1, (n, months): (1 + g)^(t-1) times a mean-one random walk."""
+    """Traffic relative to month 1, (months, n) or (months, 1): (1 + g)^(t-1) times a mean-one
+    lognormal random walk with monthly volatility sigma."""
     months = sc.months
-    g = np.maximum(sc.scalar("workload.monthly_growth", wl.monthly_growth), -0.999999)
-    t = np.arange(months, dtype=float)
-    log_mult = np.log1p(np.atleast_1d(g))[:, None] * t[None, :]
+    g = np.maximum(np.atleast_1d(sc.scalar("workload.monthly_growth", wl.monthly_growth)), -0.999999)
+    t = np.arange(months, dtype=float)[:, None]
+    log_mult = t * np.log1p(g)[None, :]
     sigma = sc.scalar("workload.growth_volatility", wl.growth_volatility)
     if not (isinstance(sigma, float) and sigma == 0.0) and months > 1:
-        eps = sc.draw("workload.growth_shocks",
-                      lambda rng, size: rng.standard_normal((size, months - 1)))
-        s = np.atleast_1d(sigma)[:, None]
-        walk = np.zeros((sc.n, months))
-        walk[:, 1:] = np.cumsum(s * eps - s**2 / 2, axis=1)
+        eps = sc.draw("workload.growth_shocks", lambda rng, size: rng.standard_normal((size, months - 1)))
+        s = np.atleast_1d(sigma)[None, :]
+        walk = np.zeros((months, sc.n))
+        walk[1:] = np.cumsum(s * eps.T - s**2 / 2, axis=0)
         log_mult = log_mult + walk
-    return np.broadcast_to(np.exp(log_mult), (sc.n, months))
+    return np.exp(log_mult)
 
 
 def sample_tokens(wl: Workload, sc: Scenario, days_per_month: float) -> Tokens:
@@ -47,4 +47,6 @@ def sample_tokens(wl: Workload, sc: Scenario, days_per_month: float) -> Tokens:
     mult = volume_multiplier(wl, sc) * days_per_month
     per_day_in = np.atleast_1d(sc.scalar("workload.input_tokens_per_day", wl.input_tokens_per_day))
     per_day_out = np.atleast_1d(sc.scalar("workload.output_tokens_per_day", wl.output_tokens_per_day))
-    return Tokens(per_day_in[:, None] * mult, per_day_out[:, None] * mult)
+    shape = (sc.months, sc.n)
+    return Tokens(np.broadcast_to(per_day_in[None, :] * mult, shape),
+                  np.broadcast_to(per_day_out[None, :] * mult, shape))

@@ -14,22 +14,22 @@ from sim.options.lines import LineCosts, price_lines
 from sim.scenario import Scenario
 
 
-def price_multiplier(opt: ApiOption, key: str, sc: Scenario) -> np.ndarray | float:
-    """Price relative to month 1: (1 + c)^((t-1)/12) times the product of price cuts so far."""
-    change = sc.scalar(f"{key}.annual_price_change", opt.annual_price_change)
-    years = np.arange(sc.months) / 12.0
-    log_mult = np.log1p(np.maximum(np.atleast_1d(change), -0.999999))[:, None] * years[None, :]
+def price_multiplier(opt: ApiOption, key: str, sc: Scenario) -> np.ndarray:
+    """Price relative to month 1, (months, 1) or (months, n): (1 + c)^((t-1)/12) times the
+    product of the price cuts so far."""
+    change = np.maximum(np.atleast_1d(sc.scalar(f"{key}.annual_price_change", opt.annual_price_change)), -0.999999)
+    years = (np.arange(sc.months) / 12.0)[:, None]
+    log_mult = years * np.log1p(change)[None, :]
     if opt.price_cuts is not None:
         log_mult = log_mult + _log_cuts(opt.price_cuts, f"{key}.price_cuts", sc)
-    return np.exp(log_mult)  # (1, months) when nothing varies by path
+    return np.exp(log_mult)
 
 
 def _log_cuts(cuts: PriceCuts, key: str, sc: Scenario) -> np.ndarray:
-    """Cumulative log factor of price cuts, (n, months); cuts start after month 1."""
-    rate = np.broadcast_to(sc.series(f"{key}.rate_per_year", cuts.rate_per_year), (sc.n, 1))
+    """Cumulative log factor of price cuts, (months, n); cuts start after month 1."""
+    rate = np.broadcast_to(sc.series(f"{key}.rate_per_year", cuts.rate_per_year), (1, sc.n)).T
     months = sc.months
-    # a cut of size s multiplies the price by (1 - s): log factor log1p(-s)
-    neg = _Negated(cuts.size)
+    neg = _Negated(cuts.size)  # a cut of size s multiplies the price by (1 - s)
 
     def draw(rng, rows):
         out = np.zeros((rows.stop - rows.start, months))
@@ -38,7 +38,7 @@ def _log_cuts(cuts: PriceCuts, key: str, sc: Scenario) -> np.ndarray:
             out[:, 1:] = np.cumsum(sums, axis=1)
         return out
 
-    return sc.draw_rows(f"{key}.events", draw)
+    return sc.draw_rows(f"{key}.events", draw).T
 
 
 class _Negated(_LogOnePlus):
@@ -54,17 +54,17 @@ def price_api(opt: ApiOption, key: str, ctx: PricingContext) -> LineCosts:
     share_b = sc.series(f"{key}.batch_share", opt.batch_share)
     discount = DEFAULT_BATCH_DISCOUNT if opt.batch_discount is None else sc.series(
         f"{key}.batch_discount", opt.batch_discount)
-    factor = mult * (1.0 - share_b * discount) / 1e6
+    factor = mult * (1.0 - share_b * discount) / 1e6  # small shapes first, one full product per line
     p_in = sc.series(f"{key}.input_per_million", opt.input_per_million)
     p_out = sc.series(f"{key}.output_per_million", opt.output_per_million)
     share_c = sc.series(f"{key}.cached_input_share", opt.cached_input_share)
     lines: LineCosts = {}
     if isinstance(share_c, float) and share_c == 0.0:
-        lines["input tokens"] = ctx.full(tokens.input * p_in * factor)
+        lines["input tokens"] = tokens.input * (p_in * factor)
     else:
         p_cached = sc.series(f"{key}.cached_input_per_million", opt.cached_input_per_million)
-        lines["input tokens"] = ctx.full(tokens.input * (1.0 - share_c) * p_in * factor)
-        lines["cached input tokens"] = ctx.full(tokens.input * share_c * p_cached * factor)
-    lines["output tokens"] = ctx.full(tokens.output * p_out * factor)
+        lines["input tokens"] = tokens.input * ((1.0 - share_c) * p_in * factor)
+        lines["cached input tokens"] = tokens.input * (share_c * p_cached * factor)
+    lines["output tokens"] = tokens.output * (p_out * factor)
     lines.update(price_lines(opt.costs, key, ctx))
     return lines

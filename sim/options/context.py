@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from sim.scenario import Scenario
 from sim.workload import Tokens
 
@@ -18,10 +16,5 @@ class PricingContext:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return (self.scenario.n, self.scenario.months)
-
-    def full(self, value: np.ndarray | float) -> np.ndarray:
-        """Broadcast a float, (n,1) or (n, months) value to a fresh (n, months) float64 array."""
-        out = np.empty(self.shape)
-        out[...] = value
-        return out
+        """Month-major shape of a chunk's cost arrays: (months, n)."""
+        return (self.scenario.months, self.scenario.n)

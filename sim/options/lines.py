@@ -8,8 +8,9 @@ from distributions import compound_poisson
 from sim.config import CostLine
 from sim.options.context import PricingContext
 
-#: item name -> (n, months) monthly cost, in file order
-LineCosts = dict[str, np.ndarray]
+#: item name -> monthly cost broadcastable to (months, n): a float, (1, n), (months, 1) or
+#: (months, n); kept in its smallest shape so fixed lines cost nothing to carry
+LineCosts = dict[str, np.ndarray | float]
 
 
 def _driver_cost(line: CostLine, key: str, ctx: PricingContext, earlier: LineCosts) -> np.ndarray | float:
@@ -27,12 +28,12 @@ def _driver_cost(line: CostLine, key: str, ctx: PricingContext, earlier: LineCos
         return sc.series(f"{key}.fte", line.fte) * sc.series(f"{key}.annual_cost", line.annual_cost) / 12.0
     if driver == "events":
         # a Poisson count per month at the path's yearly rate; every event draws its own cost
-        rate = np.broadcast_to(sc.series(f"{key}.events_per_year", line.events_per_year), (sc.n, 1))
+        rate = np.broadcast_to(sc.series(f"{key}.events_per_year", line.events_per_year), (1, sc.n)).T
         cost, months = line.cost_per_event, sc.months
         return sc.draw_rows(
             f"{key}.events",
             lambda rng, rows: compound_poisson(rng, rate[rows] / 12.0, cost, (rows.stop - rows.start, months))[1],
-        )
+        ).T
     tokens = ctx.tokens.select(line.tokens)
     if driver == "per_million_tokens":
         return tokens * sc.series(f"{key}.per_million_tokens", line.per_million_tokens) / 1e6
@@ -41,13 +42,15 @@ def _driver_cost(line: CostLine, key: str, ctx: PricingContext, earlier: LineCos
     return gb * sc.series(f"{key}.per_gb", line.per_gb)
 
 
-def price_line(line: CostLine, key: str, ctx: PricingContext, earlier: LineCosts) -> np.ndarray:
-    """Monthly cost of one line, (n, months), zero outside [start_month, end_month]."""
-    cost = ctx.full(_driver_cost(line, key, ctx, earlier))
-    if line.start_month > 1:
-        cost[:, : line.start_month - 1] = 0.0
-    if line.end_month is not None:
-        cost[:, line.end_month:] = 0.0
+def price_line(line: CostLine, key: str, ctx: PricingContext, earlier: LineCosts) -> np.ndarray | float:
+    """Monthly cost of one line, broadcastable to (months, n); zero outside [start_month, end_month]."""
+    cost = _driver_cost(line, key, ctx, earlier)
+    months = ctx.scenario.months
+    end = months if line.end_month is None else min(line.end_month, months)
+    if line.start_month > 1 or end < months:
+        active = np.zeros((months, 1))
+        active[line.start_month - 1:end] = 1.0
+        cost = cost * active
     return cost
 
 
