@@ -22,8 +22,9 @@ from sim.workload import sample_tokens
 
 #: Default paths per chunk (4 seed blocks); peak chunk memory ~ chunk x months x lines x 8 bytes.
 DEFAULT_CHUNK_PATHS = 4 * BLOCK_PATHS
-#: With line_bands = "auto", per-line monthly bands are kept up to this many paths (memory).
-AUTO_LINE_BAND_PATHS = 200_000
+#: With line_bands = "auto", per-line monthly bands are kept up to this many paths: above it
+#: they would double the memory and the percentile time (measured: tcosim bench, see the notes).
+AUTO_LINE_BAND_PATHS = 20_000
 
 
 @dataclass

@@ -51,6 +51,7 @@ class Result:
     chunk_paths: int = 0
     line_bands: bool = True
     timings: dict[str, float] = field(default_factory=dict)
+    _tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @property
     def months(self) -> int:
@@ -71,7 +72,9 @@ class Result:
         """Tidy bands: columns option, metric, month, percentile, value (as percentiles.csv)."""
         from sim.analysis.bands import percentile_table
 
-        return percentile_table(self)
+        if "bands" not in self._tables:  # the report reuses them: computing is the costly part
+            self._tables["bands"] = percentile_table(self)
+        return self._tables["bands"].copy()
 
     def prob_cheapest(self) -> dict[str, tuple[float, float]]:
         """option -> (P(cheapest over the horizon), its standard error), on paired paths."""
@@ -82,7 +85,9 @@ class Result:
     def summary(self) -> pd.DataFrame:
         from sim.analysis.summary import summary_table
 
-        return summary_table(self)
+        if "summary" not in self._tables:
+            self._tables["summary"] = summary_table(self)
+        return self._tables["summary"].copy()
 
     def write_report(self, out_dir: str | Path, wall_time: float | None = None) -> Path:
         from sim.report.writer import write_report

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+
 import numpy as np
 import pandas as pd
 
@@ -29,20 +32,65 @@ def _rows(option: str, metric: str, values: np.ndarray, levels: list[float], mon
     })
 
 
-def percentile_table(result: Result) -> pd.DataFrame:
-    """Every band the report shows, in one tidy frame (the content of percentiles.csv)."""
-    levels = result.percentile_levels
-    months = np.arange(1, result.months + 1)
-    frames = []
-    for opt in result.options:
-        frames.append(_rows(opt.name, "monthly_cost", row_percentiles(opt.by_month, levels), levels, months))
-        frames.append(_rows(opt.name, "cumulative_cost", row_percentiles(opt.cumulative(), levels), levels, months))
-        for line in opt.lines:
-            if line.by_month is not None:
-                frames.append(_rows(opt.name, f"line:{line.item}",
-                                    row_percentiles(line.by_month, levels), levels, months))
+#: below this many cells (paths x months, all series) a process pool costs more than it saves
+PARALLEL_MIN_CELLS = 20_000_000
+
+_SHARED: Result | None = None  # set before forking, so workers read the arrays copy-on-write
+
+
+def _jobs(result: Result) -> list[tuple[int, str, int]]:
+    jobs = []
+    for i, opt in enumerate(result.options):
+        jobs += [(i, "monthly_cost", -1), (i, "cumulative_cost", -1)]
+        jobs += [(i, "line", j) for j, line in enumerate(opt.lines) if line.by_month is not None]
         ratio = tco_multiplier(opt)
         if ratio is not None and np.isfinite(ratio).all():
-            frames.append(_rows(opt.name, "tco_multiplier", row_percentiles(ratio[None, :], levels),
-                                levels, months[-1:]))
+            jobs.append((i, "tco_multiplier", -1))
+    return jobs
+
+
+def _compute(job: tuple[int, str, int], result: Result | None = None) -> np.ndarray:
+    """Percentiles of one series: (levels, months) or (levels, 1) for the TCO multiplier."""
+    result = result if result is not None else _SHARED
+    assert result is not None
+    i, metric, j = job
+    opt = result.options[i]
+    levels = result.percentile_levels
+    if metric == "monthly_cost":
+        return row_percentiles(opt.by_month, levels)
+    if metric == "cumulative_cost":
+        return row_percentiles(opt.cumulative(), levels)
+    if metric == "line":
+        return row_percentiles(opt.lines[j].by_month, levels)
+    return row_percentiles(tco_multiplier(opt)[None, :], levels)
+
+
+def _compute_all(result: Result, jobs: list, workers: int) -> list[np.ndarray]:
+    cells = result.paths * result.months * len(jobs)
+    if workers <= 1 or cells < PARALLEL_MIN_CELLS:
+        return [_compute(job, result) for job in jobs]
+    global _SHARED
+    _SHARED = result
+    try:
+        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=get_context("fork")) as pool:
+            return list(pool.map(_compute, jobs))
+    finally:
+        _SHARED = None
+
+
+def percentile_table(result: Result, workers: int | None = None) -> pd.DataFrame:
+    """Every band the report shows, in one tidy frame (the content of percentiles.csv).
+
+    With ``workers`` > 1 (default: the run's), series are split over forked processes; the
+    numbers are the same either way.
+    """
+    levels = result.percentile_levels
+    months = np.arange(1, result.months + 1)
+    jobs = _jobs(result)
+    values = _compute_all(result, jobs, result.workers if workers is None else workers)
+    frames = []
+    for (i, metric, j), vals in zip(jobs, values, strict=True):
+        opt = result.options[i]
+        name = f"line:{opt.lines[j].item}" if metric == "line" else metric
+        frames.append(_rows(opt.name, name, vals, levels, months[-1:] if metric == "tco_multiplier" else months))
     return pd.concat(frames, ignore_index=True)[COLUMNS]

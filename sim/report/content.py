@@ -134,8 +134,9 @@ def _lines_section(doc: Document, result: Result) -> None:
         doc.h(3, opt.name)
         doc.table(["line", "category", "mean month 1", f"mean total ({result.months} mo)", "share"], rows)
     if not result.line_bands:
-        doc.p("Per-line monthly percentile bands were skipped for this run (line_bands, to bound "
-              "memory above 200,000 paths); line means and totals above are exact.")
+        doc.p("Per-line monthly percentile bands were not computed for this run (`line_bands` is "
+              "\"auto\": on up to 20,000 paths, to bound memory and time; set `line_bands = true` "
+              "to force them). The line means and totals above are exact.")
 
 
 def _method_section(doc: Document, result: Result) -> None:
