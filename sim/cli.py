@@ -34,27 +34,23 @@ class _Progress:
             sys.stderr.write("\n")
 
 
-def _positive(name: str):
+def _whole(name: str, minimum: int):
+    """argparse type: a whole number >= minimum, with a message naming the option."""
+
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{name} must be >= 1, got {value}")
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{name} must be >= {minimum}, got {value}")
         return value
 
     return parse
 
 
-def _nonneg(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--seed must be a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("--seed must be >= 0")
-    return value
+def _positive(name: str):
+    return _whole(name, 1)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="simulate an experiment and write its report")
     run.add_argument("experiment", help="experiment file (TOML)")
     run.add_argument("--paths", type=_positive("--paths"), help="Monte Carlo paths (default: the file's)")
-    run.add_argument("--seed", type=_nonneg, help="root seed (default: the file's)")
+    run.add_argument("--seed", type=_whole("--seed", 0), help="root seed (default: the file's)")
     run.add_argument("--out", help="report folder (default: reports/<experiment name>)")
     run.add_argument("--workers", type=_positive("--workers"), default=1, help="processes (default 1)")
     run.add_argument("--chunk-paths", type=_positive("--chunk-paths"), default=None,

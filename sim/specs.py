@@ -19,44 +19,34 @@ from distributions import (
 from distributions.processes import GBM, MeanReverting, Trend
 
 
-def lower_tail(dist: Distribution) -> float:
-    """A practical lower end of a distribution: its P5 (the minimum for fixed/empirical/clipped)."""
+def tail(dist: Distribution, upper: bool) -> float:
+    """A practical end of a distribution: its P5 (or P95 when ``upper``); the exact minimum
+    (maximum) for fixed and empirical ones; clips and mixture components respected."""
+    pick = max if upper else min
     if dist.is_fixed:
         return dist.mean
     if isinstance(dist, Clipped):
-        return max(dist.low, lower_tail(dist.base))
+        inner = tail(dist.base, upper)
+        return min(dist.high, inner) if upper else max(dist.low, inner)
     if isinstance(dist, Mixture):
-        return min(lower_tail(c) for c in dist.components)
+        return pick(tail(c, upper) for c in dist.components)
     values = getattr(dist, "values", None)
     if values is not None:
-        return float(values.min())
-    return float(dist.ppf(0.05))
-
-
-def upper_tail(dist: Distribution) -> float:
-    if dist.is_fixed:
-        return dist.mean
-    if isinstance(dist, Clipped):
-        return min(dist.high, upper_tail(dist.base))
-    if isinstance(dist, Mixture):
-        return max(upper_tail(c) for c in dist.components)
-    values = getattr(dist, "values", None)
-    if values is not None:
-        return float(values.max())
-    return float(dist.ppf(0.95))
+        return float(pick(values))
+    return float(dist.ppf(0.95 if upper else 0.05))
 
 
 def _check_range(dist: Distribution, low: float | None, high: float | None) -> None:
     """Reject values outside [low, high]: fixed ones exactly, uncertain ones by their P5/P95."""
     if low is not None:
-        lo = lower_tail(dist)
+        lo = tail(dist, upper=False)
         if dist.is_fixed and lo < low:
             raise SpecError(f"must be >= {low:g}, got {lo:g}")
         if lo < low:
             raise SpecError(f"can be below {low:g} (its P5 is {lo:.4g}): use a lognormal "
                             f"(0 < A < B) or clip = [{low:g}, ...]")
     if high is not None:
-        hi = upper_tail(dist)
+        hi = tail(dist, upper=True)
         if dist.is_fixed and hi > high:
             raise SpecError(f"must be <= {high:g}, got {hi:g}")
         if hi > high:

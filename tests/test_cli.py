@@ -138,3 +138,19 @@ def test_internal_errors_exit_1_without_traceback(tmp_path: Path, monkeypatch, c
     assert main(["run", str(EXPERIMENTS / "article_baseline.toml"), "--out", str(tmp_path / "x")]) == 1
     err = capsys.readouterr().err
     assert "internal error: ZeroDivisionError" in err and "Traceback" not in err
+
+
+def test_progress_bar_only_when_enabled(capsys) -> None:
+    from sim.cli import _Progress
+
+    quiet = _Progress(enabled=False)
+    quiet(10, 10)
+    quiet.close()
+    assert capsys.readouterr().err == ""
+    bar = _Progress(enabled=True)
+    bar(5, 10)  # too early to bother the user
+    assert capsys.readouterr().err == ""
+    bar(10, 10)  # but the end is always shown once the bar is enabled
+    bar.close()
+    err = capsys.readouterr().err
+    assert "10/10 paths" in err and err.endswith("\n")

@@ -89,6 +89,7 @@ def test_api_cached_batch_and_trend_by_hand() -> None:
     np.testing.assert_allclose(lines["output tokens"][:, 0], 30e6 * 10 / 1e6 * batch * trend, rtol=1e-6)
 
 
+@pytest.mark.slow
 def test_price_cuts_mean_matches_closed_form() -> None:
     doc = fixed_doc(months=25)
     doc["options"][0]["price_cuts"] = {"rate_per_year": 1.2, "size": 0.25}
@@ -101,6 +102,7 @@ def test_price_cuts_mean_matches_closed_form() -> None:
     assert np.all(np.abs(mult.mean(axis=1) - expected) <= 4.5 * se + 1e-6)
 
 
+@pytest.mark.slow
 def test_events_line_mean() -> None:
     doc = fixed_doc(months=24)
     doc["options"][1]["costs"].append({"item": "upgrades", "events_per_year": 2.5,
@@ -111,6 +113,7 @@ def test_events_line_mean() -> None:
     assert abs(totals.mean() - expected) < 4.5 * totals.std() / math.sqrt(totals.size)
 
 
+@pytest.mark.slow
 def test_growth_is_exact_when_fixed_and_mean_preserving_when_noisy() -> None:
     res = _run(fixed_doc(months=12, monthly_growth="4%"), paths=5)
     month1 = 5 * 2.5 * 30 + 10 * 30
@@ -165,6 +168,7 @@ def test_adding_an_option_leaves_other_draws_alone(base_doc) -> None:
     assert np.array_equal(ref.option("self").totals, more.option("self").totals)
 
 
+@pytest.mark.slow
 def test_prob_cheapest_against_closed_form() -> None:
     doc = {"experiment": {"name": "pc", "horizon_months": 1, "paths": 20_000, "seed": 9},
            "workload": {"input_tokens_per_day": 0, "output_tokens_per_day": 0},

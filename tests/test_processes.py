@@ -29,12 +29,14 @@ def test_trend_with_fixed_parameters_is_exact() -> None:
     np.testing.assert_allclose(proc.mean(25), expected, rtol=1e-14)
 
 
+@pytest.mark.slow
 def test_gbm_mean_is_s0_exp_mu_t() -> None:
     proc = parse_spec({"process": "gbm", "start": 2.0, "drift": 0.1, "volatility": 0.3})
     np.testing.assert_allclose(proc.mean(37), 2.0 * np.exp(0.1 * np.arange(37) / 12), rtol=1e-14)
     _check_mean(proc, 37)
 
 
+@pytest.mark.slow
 def test_gbm_with_jumps_mean() -> None:
     proc = parse_spec({"process": "gbm", "start": 1.0, "drift": 0.0, "volatility": 0.1,
                        "jumps": {"rate_per_year": 2, "size": "10%"}})
@@ -43,6 +45,7 @@ def test_gbm_with_jumps_mean() -> None:
     _check_mean(proc, 13)
 
 
+@pytest.mark.slow
 def test_mean_reverting_mean_and_reversion() -> None:
     proc = parse_spec({"process": "mean_reverting", "start": 3.5, "long_run": 2.0,
                        "half_life_months": 6, "volatility": 0.3})
@@ -55,6 +58,7 @@ def test_mean_reverting_mean_and_reversion() -> None:
     assert values[0, 12] == pytest.approx(4.0 ** 0.25, rel=1e-12)
 
 
+@pytest.mark.slow
 def test_mean_reverting_with_jumps_mean() -> None:
     proc = parse_spec({"process": "mean_reverting", "start": 2.0, "long_run": 2.0, "half_life_months": 9,
                        "volatility": 0.2, "jumps": {"rate_per_year": 1.5, "size": "20% to 60%"}})
