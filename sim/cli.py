@@ -87,6 +87,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = run(exp, paths=args.paths, seed=args.seed, workers=args.workers,
                  chunk_paths=args.chunk_paths or DEFAULT_CHUNK_PATHS, progress=progress)
     progress.close()
+    result.percentiles()  # computed (and cached) here so the wall time covers the analysis
+    result.summary()
     result.write_report(out, wall_time=time.perf_counter() - t0)
     if not args.quiet:
         _print_summary(result, prob_cheapest(result))

@@ -32,7 +32,7 @@ def build_document(result: Result, summary: pd.DataFrame, charts: dict[str, str]
     facts = (f"{result.paths:,} Monte Carlo paths, seed {result.seed}, horizon {result.months} months "
              f"of {meta.days_per_month:g} days, {len(result.options)} options.")
     if wall_time is not None:
-        facts += f" Run took {wall_time:.1f} s on {result.workers} worker(s)."
+        facts += f" Simulation and analysis took {wall_time:.1f} s on {result.workers} worker(s)."
     doc.p(facts)
     doc.p(_headline(result, summary))
 
