@@ -11,8 +11,20 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from distributions import SpecError
 from sim.errors import ExperimentError, dotted
-from sim.specs import Amount, AmountPath, Change, Fraction, Quantity
+from sim.specs import (
+    Amount,
+    AmountPath,
+    AnySpec,
+    Change,
+    EventAmount,
+    EventFraction,
+    Fraction,
+    Quantity,
+    Ref,
+    check_ref,
+)
 
 #: 365 days / 12 months; the experiment may say otherwise (the article uses 30).
 DAYS_PER_MONTH = 365 / 12
@@ -105,7 +117,7 @@ class CostLine(Strict):
     fte: Quantity | None = None
     annual_cost: Amount | None = None
     events_per_year: Quantity | None = None
-    cost_per_event: Amount | None = None
+    cost_per_event: EventAmount | None = None
     per_million_tokens: AmountPath | None = None
     per_gb: Amount | None = None
     bytes_per_token: Quantity | None = None
@@ -143,7 +155,7 @@ class PriceCuts(Strict):
     """Discrete price-cut events: Poisson with ``rate_per_year``; each cuts prices by ``size``."""
 
     rate_per_year: Quantity
-    size: Fraction
+    size: EventFraction
 
 
 class ApiOption(Strict):
@@ -186,6 +198,7 @@ class Experiment(Strict):
     experiment: ExperimentMeta
     workload: Workload
     budget: Budget | None = None
+    market: dict[str, AnySpec] = Field(default_factory=dict)
     options: list[Option] = Field(min_length=1)
     claims: list[Claim] = Field(default_factory=list)
     # filled in by load_experiment, not by the file
@@ -194,6 +207,14 @@ class Experiment(Strict):
 
     @model_validator(mode="after")
     def _semantics(self) -> Experiment:
+        for loc, ref in _refs(self, ()):
+            if ref.name not in self.market:
+                known = ", ".join(f"market.{k}" for k in self.market) or "none defined"
+                raise _LocatedError(loc, f'"{ref.key}" is not defined in [market] (have: {known})')
+            try:
+                check_ref(ref, self.market[ref.name])
+            except SpecError as exc:
+                raise _LocatedError(loc, exc.message) from None
         names = [o.name for o in self.options]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
@@ -229,6 +250,17 @@ class Experiment(Strict):
     @property
     def horizon(self) -> int:
         return self.experiment.horizon_months
+
+
+def _refs(node: object, loc: tuple) -> list[tuple[tuple, Ref]]:
+    """Every [market] reference in the experiment, with its location."""
+    if isinstance(node, Ref):
+        return [(loc, node)]
+    if isinstance(node, BaseModel):
+        return [r for name in type(node).model_fields for r in _refs(getattr(node, name), (*loc, name))]
+    if isinstance(node, list):
+        return [r for i, item in enumerate(node) for r in _refs(item, (*loc, i))]
+    return []
 
 
 class _LocatedError(ValueError):

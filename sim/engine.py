@@ -46,7 +46,7 @@ class _Chunk:
 
 def simulate_chunk(exp: Experiment, seed: int, blocks: range, paths: int, keep_lines: bool) -> _Chunk:
     """Sample the scenario for ``blocks`` and price every option on it (common random numbers)."""
-    sc = Scenario(seed, blocks, paths, exp.horizon)
+    sc = Scenario(seed, blocks, paths, exp.horizon, exp.market)
     tokens = sample_tokens(exp.workload, sc, exp.experiment.days_per_month)
     ctx = PricingContext(sc, tokens, exp.experiment.hours_per_month)
     budget = exp.budget.monthly if exp.budget is not None else None

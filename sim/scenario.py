@@ -16,6 +16,7 @@ import numpy as np
 from numpy.random import PCG64, Generator, SeedSequence
 
 from distributions import Distribution, Fixed, Process
+from sim.specs import Ref
 
 #: Paths per seed block: the unit of reproducibility. Changing it changes every stream.
 BLOCK_PATHS = 8192
@@ -30,7 +31,8 @@ def block_sizes(paths: int) -> list[int]:
 class Scenario:
     """Inputs for the paths of blocks ``blocks`` (a contiguous range) of a run."""
 
-    def __init__(self, seed: int, blocks: range, paths_total: int, months: int) -> None:
+    def __init__(self, seed: int, blocks: range, paths_total: int, months: int,
+                 market: dict[str, Distribution | Process] | None = None) -> None:
         sizes = block_sizes(paths_total)
         self.seed = seed
         self.blocks = blocks
@@ -40,6 +42,7 @@ class Scenario:
         #: per-path draws of every uncertain scalar input and process parameter, by dotted path
         self.inputs: dict[str, np.ndarray] = {}
         self._cache: dict[str, np.ndarray] = {}
+        self.market = market or {}
 
     def rng(self, key: str, block: int) -> Generator:
         ss = SeedSequence(self.seed, spawn_key=(block, zlib.crc32(key.encode("utf-8"))))
@@ -65,8 +68,15 @@ class Scenario:
         edges = np.cumsum([0, *self.sizes])
         return [slice(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
 
-    def scalar(self, key: str, dist: Distribution) -> np.ndarray | float:
+    def _resolve(self, key: str, spec):
+        """A [market] reference reads the named input's stream (one draw shared by every user)."""
+        if isinstance(spec, Ref):
+            return spec.key, self.market[spec.name]
+        return key, spec
+
+    def scalar(self, key: str, dist: Distribution | Ref) -> np.ndarray | float:
         """One draw per path, shape (n,); a plain float for a fixed input (broadcasts anywhere)."""
+        key, dist = self._resolve(key, dist)
         if isinstance(dist, Fixed):
             return dist.value
         values = self.draw(key, dist.sample)
@@ -76,6 +86,7 @@ class Scenario:
     def series(self, key: str, spec: Distribution | Process) -> np.ndarray | float:
         """A value per month and path, month-major: (months, n) for a process, (1, n) for a scalar
         drawn per path, or a float when fixed. Every shape broadcasts against (months, n)."""
+        key, spec = self._resolve(key, spec)
         if isinstance(spec, Process):
             months = self.months
             names: list[str] = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator
@@ -60,10 +62,45 @@ def _process_starts(proc: Process) -> list[Distribution]:
     return []
 
 
-def _make(allow_process: bool, low: float | None, high: float | None):
-    def validate(value: Any) -> Distribution | Process:
-        if isinstance(value, Distribution | Process):
+@dataclass(frozen=True)
+class Ref:
+    """A reference to a named input of ``[market]`` (``"market.h100_hourly"``): every field that
+    names it reads the same draws on a path, so options share one GPU or salary market."""
+
+    name: str
+    allow_process: bool
+    low: float | None
+    high: float | None
+
+    @property
+    def key(self) -> str:
+        return f"market.{self.name}"
+
+    is_fixed = False  # resolved only against [market]; never treated as a known constant
+
+
+_REF = re.compile(r"^market\.([A-Za-z_][A-Za-z0-9_]*)$")
+
+
+def check_ref(ref: Ref, target: Distribution | Process) -> None:
+    """Check the named input fits the field that references it; raise SpecError if not."""
+    if isinstance(target, Process) and not ref.allow_process:
+        raise SpecError(f"{ref.key} is a process; this field takes one value per path")
+    for d in _process_starts(target) if isinstance(target, Process) else [target]:
+        _check_range(d, ref.low, ref.high)
+
+
+def _make(allow_process: bool, low: float | None, high: float | None, allow_ref: bool = True):
+    def validate(value: Any) -> Distribution | Process | Ref:
+        if isinstance(value, Distribution | Process | Ref):
             return value
+        match = _REF.match(value) if isinstance(value, str) else None
+        if match:
+            if not allow_ref:
+                raise PydanticCustomError("spec", "{message}", {
+                    "message": "a [market] reference is not allowed here (this value is drawn per event)",
+                    "subpath": ""})
+            return Ref(match.group(1), allow_process, low, high)
         try:
             spec = parse_spec(value) if allow_process else parse_distribution(value)
             dists = _process_starts(spec) if isinstance(spec, Process) else [spec]
@@ -80,8 +117,11 @@ def _make(allow_process: bool, low: float | None, high: float | None):
 
 # Scalars drawn once per path
 Amount = Annotated[Any, _make(False, 0.0, None)]  # costs and prices: never negative
+EventAmount = Annotated[Any, _make(False, 0.0, None, allow_ref=False)]  # drawn per event
 Quantity = Annotated[Any, _make(False, 0.0, None)]  # counts, volumes, rates: never negative
 Fraction = Annotated[Any, _make(False, 0.0, 1.0)]  # shares and discounts
+EventFraction = Annotated[Any, _make(False, 0.0, 1.0, allow_ref=False)]
+AnySpec = Annotated[Any, _make(True, None, None, allow_ref=False)]  # [market] entries
 Change = Annotated[Any, _make(False, -1.0, None)]  # relative changes: never below -100%
 # Scalars or processes (values that may move month to month)
 AmountPath = Annotated[Any, _make(True, 0.0, None)]

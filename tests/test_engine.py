@@ -218,3 +218,43 @@ def test_line_bands_can_be_turned_off() -> None:
     res = _run(doc)
     assert all(ln.by_month is None for o in res.options for ln in o.lines)
     assert not any(res.percentiles().metric.str.startswith("line:"))
+
+
+def test_market_inputs_are_shared_across_options() -> None:
+    doc = fixed_doc(months=6)
+    doc["market"] = {"h100": {"process": "mean_reverting", "start": "2 to 3.5", "long_run": 2.2,
+                              "half_life_months": 9, "volatility": 0.3},
+                     "salary": "180k to 280k"}
+    doc["options"][1]["costs"] = [{"item": "gpu", "category": "gpu", "gpus": 2, "hourly_price": "market.h100"},
+                                  {"item": "eng", "fte": 0.2, "annual_cost": "market.salary"}]
+    doc["options"].append({"name": "self x2", "kind": "self_hosted", "costs": [
+        {"item": "gpu", "category": "gpu", "gpus": 4, "hourly_price": "market.h100"},
+        {"item": "eng", "fte": 0.4, "annual_cost": "market.salary"}]})
+    res = _run(doc, paths=1000)
+    np.testing.assert_allclose(res.option("self x2").totals, 2 * res.option("self").totals, rtol=1e-12)
+    assert {"market.h100.start", "market.salary"} <= set(res.inputs)
+    assert res.option("self").totals.std() > 0
+
+
+@pytest.mark.parametrize("field,value,market,message", [
+    ("hourly_price", "market.nope", {}, '"market.nope" is not defined in [market] (have: none defined)'),
+    ("gpus", "market.h100", {"h100": {"process": "trend", "start": 2, "annual_change": 0}},
+     "market.h100 is a process; this field takes one value per path"),
+    ("hourly_price", "market.x", {"x": "-1 to 3"},
+     "can be below 0 (its P5 is -1): use a lognormal (0 < A < B) or clip = [0, ...]"),
+])
+def test_bad_market_references(field, value, market, message) -> None:
+    doc = fixed_doc()
+    doc["market"] = market
+    doc["options"][1]["costs"][0] = {"item": "GPU", "gpus": 2, "hourly_price": 2.5, field: value}
+    with pytest.raises(sim.ExperimentError) as info:
+        parse_experiment(doc, "x.toml")
+    assert info.value.lines() == [f"x.toml: options[1].costs[0].{field}: {message}"]
+
+
+def test_market_reference_not_allowed_per_event() -> None:
+    doc = fixed_doc()
+    doc["market"] = {"c": 5}
+    doc["options"][1]["costs"].append({"item": "ev", "events_per_year": 2, "cost_per_event": "market.c"})
+    with pytest.raises(sim.ExperimentError, match=r"cost_per_event: a \[market\] reference is not allowed here"):
+        parse_experiment(doc, "x.toml")
