@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from distributions import SpecError
+from sim.capacity.config import Capacity, Provisioning
 from sim.errors import ExperimentError, dotted
 from sim.specs import (
     Amount,
@@ -176,10 +177,25 @@ class ApiOption(Strict):
 class SelfHostedOption(Strict):
     name: str = Field(min_length=1)
     kind: Literal["self_hosted"]
-    costs: list[CostLine] = Field(min_length=1)
+    capacity: Capacity | None = None  # size GPUs from the workload (with provisioning)
+    provisioning: Provisioning | None = None
+    costs: list[CostLine] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _lines_or_capacity(self) -> SelfHostedOption:
+        if (self.capacity is None) != (self.provisioning is None):
+            raise ValueError("capacity and provisioning go together: give both or neither")
+        if self.capacity is None and not self.costs:
+            raise ValueError("give cost lines ([[options.costs]]) or a capacity model ([options.capacity])")
+        return self
 
 
 Option = Annotated[ApiOption | SelfHostedOption, Field(discriminator="kind")]
+
+
+def has_gpu_lines(opt: ApiOption | SelfHostedOption) -> bool:
+    """Whether the option rents GPUs (the base of its TCO multiplier)."""
+    return getattr(opt, "capacity", None) is not None or any(c.resolved_category == "gpu" for c in opt.costs)
 ClaimMetric = Literal["daily_cost", "monthly_cost", "cumulative_cost", "total_cost", "tco_multiplier"]
 
 
@@ -234,6 +250,12 @@ class Experiment(Strict):
                 if line.start_month > self.experiment.horizon_months:
                     raise _LocatedError(("options", i, "costs", j, "start_month"),
                                         f"{line.start_month} is past horizon_months ({self.experiment.horizon_months})")
+        for i, opt in enumerate(self.options):
+            if isinstance(opt, SelfHostedOption) and opt.capacity is not None:
+                from sim.capacity.checks import check_capacity
+
+                for loc, msg in check_capacity(self, i):
+                    raise _LocatedError(("options", i, *loc), msg)
         for i, claim in enumerate(self.claims):
             if claim.option not in names:
                 raise _LocatedError(("claims", i, "option"),
@@ -241,8 +263,7 @@ class Experiment(Strict):
             if claim.month is not None and claim.month > self.experiment.horizon_months:
                 raise _LocatedError(("claims", i, "month"), f"{claim.month} is past horizon_months")
             opt = self.options[names.index(claim.option)]
-            if claim.metric == "tco_multiplier" and not any(
-                    c.resolved_category == "gpu" for c in opt.costs):
+            if claim.metric == "tco_multiplier" and not has_gpu_lines(opt):
                 raise _LocatedError(("claims", i, "metric"),
                                     f'tco_multiplier needs a cost line of category "gpu" in "{claim.option}"')
         return self
@@ -270,7 +291,8 @@ class _LocatedError(ValueError):
 
 
 _ALL_FIELDS = sorted({f for m in (ExperimentMeta, Workload, Budget, CostLine, PriceCuts, ApiOption,
-                                  SelfHostedOption, Claim, Experiment) for f in m.model_fields}
+                                  SelfHostedOption, Claim, Experiment, Capacity, Provisioning)
+                       for f in m.model_fields}
                      - {"source", "sha256"})
 
 

@@ -20,6 +20,8 @@ from sim.result import LineResult, OptionResult, Result
 from sim.scenario import BLOCK_PATHS, Scenario, block_sizes
 from sim.workload import sample_tokens
 
+#: what a capacity model reports per month and path (percentiles.csv metrics)
+CAPACITY_METRICS = ("gpus", "utilization", "unserved_tokens", "overflow_cost")
 #: Default paths per chunk (4 seed blocks); peak chunk memory ~ chunk x months x lines x 8 bytes.
 DEFAULT_CHUNK_PATHS = 4 * BLOCK_PATHS
 #: With line_bands = "auto", per-line monthly bands are kept up to this many paths: above it
@@ -36,6 +38,7 @@ class _OptionChunk:
     line_by_month: list[np.ndarray] | None
     gpu_totals: np.ndarray | None
     months_over: np.ndarray | None
+    metrics: dict[str, np.ndarray]  # capacity metrics, (months, n) float32
 
 
 @dataclass
@@ -44,21 +47,23 @@ class _Chunk:
     inputs: dict[str, np.ndarray]
 
 
-def simulate_chunk(exp: Experiment, seed: int, blocks: range, paths: int, keep_lines: bool) -> _Chunk:
+def simulate_chunk(exp: Experiment, seed: int, blocks: range, paths: int, keep_lines: bool,
+                   reserved_gpus: dict[int, float] | None = None) -> _Chunk:
     """Sample the scenario for ``blocks`` and price every option on it (common random numbers)."""
     sc = Scenario(seed, blocks, paths, exp.horizon, exp.market)
     tokens = sample_tokens(exp.workload, sc, exp.experiment.days_per_month)
-    ctx = PricingContext(sc, tokens, exp.experiment.hours_per_month)
+    ctx = PricingContext(sc, tokens, exp.experiment.hours_per_month, exp, reserved_gpus or {})
     budget = exp.budget.monthly if exp.budget is not None else None
     slices = sc.block_slices()
+    categories = line_names(exp)
     out = []
     for i, opt in enumerate(exp.options):
-        lines = price_option(opt, i, ctx)
+        lines, metrics = price_option(opt, i, ctx)
         total = np.zeros(ctx.shape)
         for cost in lines.values():
             total += cost
         line_totals = {item: _path_totals(cost, ctx.shape) for item, cost in lines.items()}
-        gpu = [line_totals[c.item] for c in opt.costs if c.resolved_category == "gpu"]
+        gpu = [line_totals[item] for item, cat in categories[i] if cat == "gpu"]
         out.append(_OptionChunk(
             by_month=total.astype(np.float32),
             totals=total.sum(axis=0),
@@ -68,6 +73,7 @@ def simulate_chunk(exp: Experiment, seed: int, blocks: range, paths: int, keep_l
             if keep_lines else None,
             gpu_totals=sum(gpu[1:], gpu[0].copy()) if gpu else None,
             months_over=(total > budget).sum(axis=0).astype(np.int16) if budget else None,
+            metrics={k: np.broadcast_to(v, ctx.shape).astype(np.float32) for k, v in metrics.items()},
         ))
     return _Chunk(out, sc.inputs)
 
@@ -113,6 +119,11 @@ def line_names(exp: Experiment) -> list[list[tuple[str, str]]]:
             if not (share.is_fixed and share.mean == 0.0):
                 names.append(("cached input tokens", "usage"))
             names.append(("output tokens", "usage"))
+        elif opt.capacity is not None:
+            from sim.capacity.provisioning import line_names as capacity_lines
+
+            names += [(name, "usage" if name.startswith("Overflow") else "gpu")
+                      for name in capacity_lines(opt.provisioning, exp.horizon)]
         names += [(c.item, c.resolved_category) for c in opt.costs]
         out.append(names)
     return out
@@ -126,10 +137,9 @@ def _init_worker(exp: Experiment) -> None:
     _WORKER_EXP = exp
 
 
-def _worker(args: tuple[int, range, int, bool]) -> _Chunk:
-    seed, blocks, paths, keep = args
+def _worker(args: tuple) -> _Chunk:
     assert _WORKER_EXP is not None
-    return simulate_chunk(_WORKER_EXP, seed, blocks, paths, keep)
+    return simulate_chunk(_WORKER_EXP, *args)
 
 
 def chunk_plan(paths: int, chunk_paths: int) -> list[range]:
@@ -164,7 +174,8 @@ def run(
     inputs: dict[str, np.ndarray] = {}
     plan = chunk_plan(paths, chunk_paths)
     sizes = block_sizes(paths)
-    tasks = [(seed, blocks, paths, keep) for blocks in plan]
+    reserved = sized_reservations(exp, seed, paths)
+    tasks = [(seed, blocks, paths, keep, reserved) for blocks in plan]
     if workers == 1:
         chunks = (simulate_chunk(exp, *task) for task in tasks)
         _collect(chunks, plan, sizes, results, inputs, paths, progress)
@@ -175,14 +186,35 @@ def run(
     for res in results:
         for line in res.lines:
             line.mean_by_month /= paths
-    result = Result(exp, paths, seed, results, inputs, workers, chunk_paths, keep)
+    result = Result(exp, paths, seed, results, inputs, workers, chunk_paths, keep, reserved_gpus=reserved)
     result.timings["simulate"] = time.perf_counter() - t0
     return result
 
 
+def sized_reservations(exp: Experiment, seed: int, paths: int) -> dict[int, float]:
+    """GPUs each ``size_for`` reservation signs for: the asked quantile of the GPUs needed in the
+    asked month over the run's first seed block (a forecast made once, before the paths unfold;
+    it depends on the seed and the path count only)."""
+    from sim.capacity.sizing import size
+
+    out: dict[int, float] = {}
+    wanted = [(i, o) for i, o in enumerate(exp.options)
+              if getattr(o, "provisioning", None) is not None and o.provisioning.size_for is not None]
+    if not wanted:
+        return out
+    sc = Scenario(seed, range(0, 1), paths, exp.horizon, exp.market)
+    tokens = sample_tokens(exp.workload, sc, exp.experiment.days_per_month)
+    for i, opt in wanted:
+        need = size(opt.capacity, f"options[{i}].capacity", sc, tokens, exp.experiment.days_per_month).gpus
+        month = opt.provisioning.size_for.month
+        out[i] = float(np.quantile(np.broadcast_to(need, (exp.horizon, sc.n))[month - 1],
+                                   opt.provisioning.size_for.quantile, method="inverted_cdf"))
+    return out
+
+
 def _empty_option(name, kind, lines, months, paths, keep, exp) -> OptionResult:
     opt = next(o for o in exp.options if o.name == name)
-    has_gpu = any(c.resolved_category == "gpu" for c in opt.costs)
+    has_gpu = any(cat == "gpu" for _, cat in lines)
     return OptionResult(
         name=name, kind=kind,
         by_month=np.empty((months, paths), dtype=np.float32),
@@ -193,6 +225,8 @@ def _empty_option(name, kind, lines, months, paths, keep, exp) -> OptionResult:
         gpu_totals=np.empty(paths) if has_gpu else None,
         months_over_budget=np.empty(paths, dtype=np.int16)
         if exp.budget is not None and exp.budget.monthly else None,
+        metrics={k: np.empty((months, paths), dtype=np.float32) for k in CAPACITY_METRICS}
+        if getattr(opt, "capacity", None) is not None else {},
     )
 
 
@@ -215,6 +249,8 @@ def _collect(chunks, plan, sizes, results, inputs, paths, progress) -> None:
                 res.gpu_totals[cols] = oc.gpu_totals
             if res.months_over_budget is not None and oc.months_over is not None:
                 res.months_over_budget[cols] = oc.months_over
+            for key, values in oc.metrics.items():
+                res.metrics[key][:, cols] = values
         for key, values in chunk.inputs.items():
             if key not in inputs:
                 inputs[key] = np.empty(paths)

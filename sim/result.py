@@ -34,6 +34,7 @@ class OptionResult:
     lines: list[LineResult]
     gpu_totals: np.ndarray | None = None  # (paths,) horizon total of the option's GPU lines
     months_over_budget: np.ndarray | None = None  # (paths,) int16, months above budget.monthly
+    metrics: dict[str, np.ndarray] = field(default_factory=dict)  # capacity: (months, paths) float32
 
     def cumulative(self) -> np.ndarray:
         """(months, paths) float64 cumulative cost."""
@@ -51,6 +52,7 @@ class Result:
     chunk_paths: int = 0
     line_bands: bool = True
     timings: dict[str, float] = field(default_factory=dict)
+    reserved_gpus: dict[int, float] = field(default_factory=dict)  # size_for decisions, by option index
     _tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @property

@@ -43,6 +43,7 @@ def _jobs(result: Result) -> list[tuple[int, str, int]]:
     for i, opt in enumerate(result.options):
         jobs += [(i, "monthly_cost", -1), (i, "cumulative_cost", -1)]
         jobs += [(i, "line", j) for j, line in enumerate(opt.lines) if line.by_month is not None]
+        jobs += [(i, f"metric:{name}", -1) for name in opt.metrics]
         ratio = tco_multiplier(opt)
         if ratio is not None and np.isfinite(ratio).all():
             jobs.append((i, "tco_multiplier", -1))
@@ -62,6 +63,8 @@ def _compute(job: tuple[int, str, int], result: Result | None = None) -> np.ndar
         return row_percentiles(opt.cumulative(), levels)
     if metric == "line":
         return row_percentiles(opt.lines[j].by_month, levels)
+    if metric.startswith("metric:"):
+        return row_percentiles(opt.metrics[metric.removeprefix("metric:")], levels)
     return row_percentiles(tco_multiplier(opt)[None, :], levels)
 
 
@@ -91,6 +94,6 @@ def percentile_table(result: Result, workers: int | None = None) -> pd.DataFrame
     frames = []
     for (i, metric, j), vals in zip(jobs, values, strict=True):
         opt = result.options[i]
-        name = f"line:{opt.lines[j].item}" if metric == "line" else metric
+        name = f"line:{opt.lines[j].item}" if metric == "line" else metric.removeprefix("metric:")
         frames.append(_rows(opt.name, name, vals, levels, months[-1:] if metric == "tco_multiplier" else months))
     return pd.concat(frames, ignore_index=True)[COLUMNS]

@@ -12,6 +12,7 @@ from sim.config import ApiOption, PriceCuts
 from sim.options.context import PricingContext
 from sim.options.lines import LineCosts, price_lines
 from sim.scenario import Scenario
+from sim.workload import Tokens
 
 
 def price_multiplier(opt: ApiOption, key: str, sc: Scenario) -> np.ndarray:
@@ -49,7 +50,15 @@ class _Negated(_LogOnePlus):
 
 
 def price_api(opt: ApiOption, key: str, ctx: PricingContext) -> LineCosts:
-    sc, tokens = ctx.scenario, ctx.tokens
+    """Token lines, then the option's own lines (gateway, evals, ...)."""
+    lines = token_lines(opt, key, ctx.scenario, ctx.tokens)
+    lines.update(price_lines(opt.costs, key, ctx))
+    return lines
+
+
+def token_lines(opt: ApiOption, key: str, sc: Scenario, tokens: Tokens) -> LineCosts:
+    """What ``tokens`` cost at this API's prices on each path (also used to price overflow from a
+    self-hosted option: the same keys give the same price draws)."""
     mult = price_multiplier(opt, key, sc)
     share_b = sc.series(f"{key}.batch_share", opt.batch_share)
     discount = DEFAULT_BATCH_DISCOUNT if opt.batch_discount is None else sc.series(
@@ -66,5 +75,4 @@ def price_api(opt: ApiOption, key: str, ctx: PricingContext) -> LineCosts:
         lines["input tokens"] = tokens.input * ((1.0 - share_c) * p_in * factor)
         lines["cached input tokens"] = tokens.input * (share_c * p_cached * factor)
     lines["output tokens"] = tokens.output * (p_out * factor)
-    lines.update(price_lines(opt.costs, key, ctx))
     return lines

@@ -1,0 +1,1 @@
+"""Capacity model: from tokens a day to replicas, GPUs, utilisation and what provisioning costs."""
