@@ -67,6 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bar and no summary table")
     val = sub.add_parser("validate", help="check experiment files without simulating")
     val.add_argument("experiments", nargs="+")
+    cap = sub.add_parser("capacity", help="the median path's month-by-month GPU plan (no report)")
+    cap.add_argument("experiment")
+    cap.add_argument("--paths", type=_positive("--paths"), default=None,
+                     help="paths to pick the median from (default 2000)")
     prices = sub.add_parser("prices", help="list the API price catalog")
     prices.add_argument("--file", help="a LiteLLM model_prices_and_context_window JSON to list instead")
     bench = sub.add_parser("bench", help="time the engine on the fixed benchmark experiment")
@@ -148,6 +152,17 @@ def cmd_prices(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_capacity(args: argparse.Namespace) -> int:
+    from sim.capacity.plan import PLAN_PATHS, plan_lines
+    from sim.config import load_experiment
+    from sim.engine import run
+
+    exp = load_experiment(args.experiment)
+    result = run(exp, paths=args.paths or PLAN_PATHS)
+    print("\n".join(plan_lines(result)))
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from sim.bench import main as bench_main
 
@@ -157,7 +172,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = {"run": cmd_run, "validate": cmd_validate, "prices": cmd_prices, "bench": cmd_bench}
+    handlers = {"run": cmd_run, "validate": cmd_validate, "capacity": cmd_capacity, "prices": cmd_prices,
+                "bench": cmd_bench}
     try:
         return handlers[args.command](args)
     except ExperimentError as exc:

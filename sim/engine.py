@@ -21,7 +21,7 @@ from sim.scenario import BLOCK_PATHS, Scenario, block_sizes
 from sim.workload import sample_tokens
 
 #: what a capacity model reports per month and path (percentiles.csv metrics)
-CAPACITY_METRICS = ("gpus", "utilization", "unserved_tokens", "overflow_cost")
+CAPACITY_METRICS = ("gpus", "gpus_needed", "utilization", "unserved_tokens", "overflow_cost")
 #: Default paths per chunk (4 seed blocks); peak chunk memory ~ chunk x months x lines x 8 bytes.
 DEFAULT_CHUNK_PATHS = 4 * BLOCK_PATHS
 #: With line_bands = "auto", per-line monthly bands are kept up to this many paths: above it
@@ -45,6 +45,7 @@ class _OptionChunk:
 class _Chunk:
     options: list[_OptionChunk]
     inputs: dict[str, np.ndarray]
+    tokens: np.ndarray  # (months, n) float32 input + output tokens per month
 
 
 def simulate_chunk(exp: Experiment, seed: int, blocks: range, paths: int, keep_lines: bool,
@@ -75,7 +76,7 @@ def simulate_chunk(exp: Experiment, seed: int, blocks: range, paths: int, keep_l
             months_over=(total > budget).sum(axis=0).astype(np.int16) if budget else None,
             metrics={k: np.broadcast_to(v, ctx.shape).astype(np.float32) for k, v in metrics.items()},
         ))
-    return _Chunk(out, sc.inputs)
+    return _Chunk(out, sc.inputs, (tokens.input + tokens.output).astype(np.float32))
 
 
 def _path_totals(cost: np.ndarray | float, shape: tuple[int, int]) -> np.ndarray:
@@ -171,7 +172,7 @@ def run(
     names = line_names(exp)
     results = [_empty_option(opt.name, opt.kind, names[i], months, paths, keep, exp)
                for i, opt in enumerate(exp.options)]
-    inputs: dict[str, np.ndarray] = {}
+    inputs: dict[str, np.ndarray] = {"__tokens__": np.empty((months, paths), dtype=np.float32)}
     plan = chunk_plan(paths, chunk_paths)
     sizes = block_sizes(paths)
     reserved = sized_reservations(exp, seed, paths)
@@ -186,7 +187,9 @@ def run(
     for res in results:
         for line in res.lines:
             line.mean_by_month /= paths
-    result = Result(exp, paths, seed, results, inputs, workers, chunk_paths, keep, reserved_gpus=reserved)
+    tokens = inputs.pop("__tokens__")
+    result = Result(exp, paths, seed, results, inputs, workers, chunk_paths, keep, reserved_gpus=reserved,
+                    tokens=tokens)
     result.timings["simulate"] = time.perf_counter() - t0
     return result
 
@@ -251,6 +254,7 @@ def _collect(chunks, plan, sizes, results, inputs, paths, progress) -> None:
                 res.months_over_budget[cols] = oc.months_over
             for key, values in oc.metrics.items():
                 res.metrics[key][:, cols] = values
+        inputs["__tokens__"][:, cols] = chunk.tokens
         for key, values in chunk.inputs.items():
             if key not in inputs:
                 inputs[key] = np.empty(paths)

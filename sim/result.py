@@ -53,6 +53,7 @@ class Result:
     line_bands: bool = True
     timings: dict[str, float] = field(default_factory=dict)
     reserved_gpus: dict[int, float] = field(default_factory=dict)  # size_for decisions, by option index
+    tokens: np.ndarray | None = None  # (months, paths) float32: input + output tokens per month
     _tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @property

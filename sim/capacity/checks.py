@@ -63,7 +63,8 @@ def check_capacity(exp, index: int) -> list[tuple[tuple, str]]:
     if prov.size_for is not None and prov.size_for.month > exp.horizon:
         return [(("provisioning", "size_for", "month"), f"{prov.size_for.month} is past horizon_months")]
     if prov.early_termination is not None and prov.early_termination.month > exp.horizon:
-        return [(("provisioning", "early_termination", "month"), f"{prov.early_termination.month} is past horizon_months")]
+        return [(("provisioning", "early_termination", "month"),
+                 f"{prov.early_termination.month} is past horizon_months")]
     needs = [("hourly_price", "on_demand", prov.hourly_price)]
     if prov.policy in ("reserved", "hybrid"):
         cls = "reserved_3y" if prov.term_months >= 36 else "reserved_1y"

@@ -23,7 +23,8 @@ class Capacity(_Strict):
     precision: Precision = "bf16"
     kv_precision: Literal["bf16", "fp8"] = "bf16"
     tensor_parallel: int = Field(default=1, ge=1, le=64)
-    prompt_tokens: Quantity = "500 to 2000"  # assumption: chat/RAG prompts; output per request follows the workload ratio
+    # assumption: chat/RAG prompts; output per request follows the workload's output/input ratio
+    prompt_tokens: Quantity = "500 to 2000"
     prefix_cache_hit: Fraction = 0.0  # share of prompt tokens served from the prefix cache
     tpot_slo_ms: float = Field(default=50.0, gt=0)  # time per output token (~20 tok/s per user)
     ttft_slo_ms: float = Field(default=2000.0, gt=0)  # time to first token, idle replica

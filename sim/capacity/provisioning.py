@@ -40,10 +40,6 @@ def line_names(prov: Provisioning, horizon: int) -> list[str]:
     return names
 
 
-def _median(spec_text) -> float:
-    return float(parse_distribution(spec_text).ppf(0.5))
-
-
 def default_discount(gpu: str, price_class: str) -> float:
     """1 - median(class) / median(on-demand) over the catalog's ranges."""
     od, other = price_range(gpu, "on_demand"), price_range(gpu, price_class)
@@ -91,6 +87,7 @@ def provision(cap: Capacity, prov: Provisioning, key: str, sizing: Sizing, sc: S
     total_tokens = tokens.input + tokens.output
     served = sizing.load * (1.0 - frac)  # busy replica-seconds per second actually served here
     metrics = {"gpus": np.broadcast_to(gpus_used, (months, n)),
+               "gpus_needed": np.broadcast_to(sizing.gpus, (months, n)),
                "utilization": np.clip(served / np.maximum(gpus_used / tp, 1e-12), 0.0, 1.0)}
     if prov.overflow not in (None, "on_demand"):
         cost = overflow_pricer(frac)
@@ -122,53 +119,49 @@ def _serving_capacity(replicas: np.ndarray, sizing: Sizing, spare: int) -> np.nd
 
 
 def _reserved(cap, prov, key, sizing, sc, hours, reserved_gpus, od_price, lines):
+    """Reserved GPUs at the price locked at signing for the term (paid whether used or not),
+    renewed at the then-market price less a discount, or ended early against a fee; on-demand
+    GPUs cover what the reservation does not (after the term, after termination, bursts)."""
     from sim.capacity.catalog import default_price_spec
 
     months, n = sc.months, sc.n
-    tp = sizing.tp
+    tp, term = sizing.tp, prov.term_months
     names = line_names(prov, months)
-    cls = "reserved_3y" if prov.term_months >= 36 else "reserved_1y"
+    cls = "reserved_3y" if term >= 36 else "reserved_1y"
     locked = _series(sc, f"{key}.provisioning.reserved_price", prov.reserved_price,
-                     f"catalog.{cap.gpu}.{cls}", default_price_spec(cap.gpu, cls))
+                     f"catalog.{cap.gpu}.{cls}", default_price_spec(cap.gpu, cls))  # float or (1, n)
     n_gpus = float(prov.gpus if prov.gpus is not None else reserved_gpus)
-    replicas = np.floor(n_gpus / tp)
     t = np.arange(months)[:, None]
-    in_term = (t < prov.term_months).astype(float)
-    lines["GPU compute (reserved)"] = n_gpus * hours * np.broadcast_to(locked, (1, n) if not isinstance(locked, float) else ()) * in_term
-    held = np.broadcast_to(replicas, (months, n)).astype(float) * np.ones((months, 1))
-    on_demand_replicas = np.zeros((months, n))
+    stop = months  # the reservation runs to the horizon unless it ends earlier
+    if prov.after_term == "on_demand":
+        stop = min(stop, term)
+    ended = prov.early_termination is not None and prov.early_termination.month < term
+    if ended:
+        stop = min(stop, prov.early_termination.month)
+    held_mask = (t < stop).astype(float)
+    lines["GPU compute (reserved)"] = n_gpus * hours * locked * ((t < term) * held_mask)
     if "GPU compute (renewed)" in names:
         disc = prov.renewal_discount if prov.renewal_discount is not None else default_discount(cap.gpu, cls)
-        disc_v = sc.scalar(f"{key}.provisioning.renewal_discount", disc) if not isinstance(disc, float) else disc
+        disc = _row(sc.scalar(f"{key}.provisioning.renewal_discount", disc)) if not isinstance(disc, float) else disc
         od_full = np.broadcast_to(od_price, (months, n))
         renewed = np.zeros((months, n))
-        for start in range(prov.term_months, months, prov.term_months):  # each renewal locks a price
-            stop = min(start + prov.term_months, months)
-            renewed[start:stop] = n_gpus * hours * od_full[start] * (1.0 - _row1(disc_v))
-        lines["GPU compute (renewed)"] = renewed
-    elif months > prov.term_months:  # after the term: on-demand for what is needed
-        held[prov.term_months:] = 0.0
-        on_demand_replicas[prov.term_months:] = sizing.replicas[prov.term_months:] if np.ndim(sizing.replicas) else sizing.replicas
+        for start in range(term, months, term):  # each renewal locks the market price of its first month
+            renewed[start:start + term] = n_gpus * hours * od_full[start] * (1.0 - disc)
+        lines["GPU compute (renewed)"] = renewed * held_mask
     if prov.early_termination is not None:
-        m = prov.early_termination.month
         fee = np.zeros((months, n))
-        if m < prov.term_months and m <= months:
-            remaining = prov.term_months - m
-            fee_share = sc.scalar(f"{key}.provisioning.early_termination.fee_share", prov.early_termination.fee_share)
-            fee[m - 1] = n_gpus * hours * np.broadcast_to(locked, (n,)) * remaining * np.broadcast_to(fee_share, (n,))
-            lines["GPU compute (reserved)"] = lines["GPU compute (reserved)"] * (t < m)
-            if "GPU compute (renewed)" in lines:
-                lines["GPU compute (renewed)"] = lines["GPU compute (renewed)"] * (t < m)
-            held[m:] = 0.0
-            on_demand_replicas[m:] = np.broadcast_to(sizing.replicas, (months, n))[m:]
+        if ended:
+            m = prov.early_termination.month
+            share = _row(sc.scalar(f"{key}.provisioning.early_termination.fee_share",
+                                   prov.early_termination.fee_share))
+            fee[m - 1] = np.broadcast_to(n_gpus * hours * locked * (term - m) * share, (1, n))[0]
         lines["Early termination fee"] = fee
+    held = np.floor(n_gpus / tp) * held_mask * np.ones((1, n))
+    needed = np.broadcast_to(sizing.replicas, (months, n))
+    on_demand = np.where(held_mask > 0, 0.0, needed)  # after the reservation: rent what is needed
     if prov.overflow == "on_demand":
-        on_demand_replicas = np.maximum(on_demand_replicas, np.maximum(sizing.replicas - held, 0.0))
+        on_demand = np.maximum(on_demand, needed - held)  # bursts above the reservation
     if "GPU compute (on-demand)" in names:
-        lines["GPU compute (on-demand)"] = on_demand_replicas * tp * hours * od_price
-    total_replicas = held + on_demand_replicas
-    return total_replicas * tp, _serving_capacity(total_replicas, sizing, cap.spare_replicas)
-
-
-def _row1(value):
-    return value if isinstance(value, float) else np.asarray(value)[None, :]
+        lines["GPU compute (on-demand)"] = on_demand * tp * hours * od_price
+    total = held + on_demand
+    return total * tp, _serving_capacity(total, sizing, cap.spare_replicas)

@@ -178,6 +178,71 @@ def lines_chart(result: Result, path: Path) -> None:
     plt.close(fig)
 
 
+def _capacity_options(result: Result) -> list:
+    return [o for o in result.options if o.metrics]
+
+
+def _grid(n: int):
+    cols = min(3, n)
+    rows = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.8 * cols, 3.4 * rows + 0.6), squeeze=False)
+    for j in range(n, rows * cols):
+        axes[j // cols][j % cols].axis("off")
+    return fig, [axes[i // cols][i % cols] for i in range(n)]
+
+
+def capacity_chart(result: Result, bands: pd.DataFrame, path: Path) -> None:
+    """GPUs provisioned against GPUs needed (median and outer band) for each sized option."""
+    opts = _capacity_options(result)
+    fig, axes = _grid(len(opts))
+    outer, _, center = _band_levels(result.percentile_levels)
+    months = np.arange(1, result.months + 1)
+    for ax, opt in zip(axes, opts, strict=True):
+        for metric, color, label in (("gpus_needed", "#d62728", "needed"), ("gpus", "#1f77b4", "provisioned")):
+            lo, hi = _series(bands, opt.name, metric, outer[0]), _series(bands, opt.name, metric, outer[1])
+            mid = _series(bands, opt.name, metric, center) if center else (lo + hi) / 2
+            ax.fill_between(months, lo, hi, color=color, alpha=0.18, lw=0, step="mid")
+            ax.step(months, mid, where="mid", color=color, lw=1.8, label=f"GPUs {label} (median)")
+        ax.set_title(opt.name, fontsize=10)
+        ax.set_ylabel("GPUs")
+        ax.set_ylim(bottom=0)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        _months_axis(ax, result.months)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="upper left",
+                  title=f"shaded P{level_label(outer[0])}–P{level_label(outer[1])}", title_fontsize=8)
+    fig.suptitle(_title(result, "GPUs provisioned vs needed"), fontsize=12)
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+
+
+def utilization_chart(result: Result, bands: pd.DataFrame, path: Path) -> None:
+    """Share of provisioned GPU time doing useful work, bands per sized option."""
+    opts = _capacity_options(result)
+    fig, ax = plt.subplots(figsize=(9, 5))
+    outer, _, center = _band_levels(result.percentile_levels)
+    months = np.arange(1, result.months + 1)
+    for i, opt in enumerate(opts):
+        color = COLORS[i % 10]
+        lo = _series(bands, opt.name, "utilization", outer[0])
+        hi = _series(bands, opt.name, "utilization", outer[1])
+        mid = _series(bands, opt.name, "utilization", center) if center else (lo + hi) / 2
+        ax.fill_between(months, 100 * lo, 100 * hi, color=color, alpha=0.15, lw=0)
+        ax.plot(months, 100 * mid, color=color, lw=1.8, label=opt.name)
+    ax.set_ylim(0, 100)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:.0f}%"))
+    ax.set_ylabel("Utilisation (busy share of provisioned GPU time)")
+    _months_axis(ax, result.months)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left",
+              title=f"median, shaded P{level_label(outer[0])}–P{level_label(outer[1])}", title_fontsize=8)
+    ax.set_title(_title(result, "GPU utilisation"))
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+
+
 def write_charts(result: Result, bands: pd.DataFrame, folder: Path) -> dict[str, str]:
     """Write every chart; returns name -> path relative to the report folder."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -187,6 +252,9 @@ def write_charts(result: Result, bands: pd.DataFrame, folder: Path) -> dict[str,
         "total": ("total_distribution.png", lambda p: total_chart(result, p)),
         "lines": ("cost_lines.png", lambda p: lines_chart(result, p)),
     }
+    if _capacity_options(result):
+        charts["capacity"] = ("capacity.png", lambda p: capacity_chart(result, bands, p))
+        charts["utilization"] = ("utilization.png", lambda p: utilization_chart(result, bands, p))
     out = {}
     for key, (name, draw) in charts.items():
         draw(folder / name)

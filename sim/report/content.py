@@ -61,6 +61,7 @@ def build_document(result: Result, summary: pd.DataFrame, charts: dict[str, str]
     doc.image(charts["total"], "Distribution of the horizon total")
     doc.image(charts["lines"], "Cost breakdown by category")
 
+    _capacity_section(doc, result, summary, charts)
     _lines_section(doc, result)
     _method_section(doc, result)
     return doc
@@ -117,6 +118,35 @@ def _claims_section(doc: Document, result: Result) -> None:
                "verdict", "source"], rows)
     bad = sum(not c.supported for c in checks)
     doc.p(f"{len(checks) - bad} of {len(checks)} claims match the model; {bad} differ.")
+
+
+def _capacity_section(doc: Document, result: Result, summary: pd.DataFrame, charts: dict[str, str]) -> None:
+    from sim.analysis.quantiles import row_percentiles
+
+    opts = [(i, o) for i, o in enumerate(result.options) if o.metrics]
+    if not opts:
+        return
+    doc.h(2, "Capacity")
+    doc.p("GPUs sized from the workload by the capacity model (throughput under the latency SLO, "
+          "peak-to-average traffic, utilisation cap, spares), then rented by the provisioning policy. "
+          "Utilisation is the busy share of provisioned GPU time; unserved tokens are demand above "
+          "capacity with no overflow; overflow cost is what an overflow API charged for it.")
+    rows = []
+    last = result.months - 1
+    for i, opt in opts:
+        p = {k: row_percentiles(v[[0, last]], [5, 50, 95]) for k, v in opt.metrics.items()}
+        signed = result.reserved_gpus.get(i)
+        unserved = float(opt.metrics["unserved_tokens"].sum(axis=0, dtype="float64").mean())
+        rows.append([opt.name, f"{p['gpus'][1, 0]:.0f} → {p['gpus'][1, 1]:.0f}",
+                     f"{p['gpus_needed'][1, 1]:.0f} ({p['gpus_needed'][0, 1]:.0f}–{p['gpus_needed'][2, 1]:.0f})",
+                     f"{100 * p['utilization'][1, 0]:.1f}% → {100 * p['utilization'][1, 1]:.1f}%",
+                     f"{unserved:,.0f}", money(float(opt.metrics["overflow_cost"].sum(axis=0, dtype="float64").mean())),
+                     "" if signed is None else f"{signed:.0f}"])
+    doc.table(["option", "GPUs, month 1 → last (median)", "GPUs needed, last month: median (P5–P95)",
+               "utilisation, month 1 → last (median)", "mean unserved tokens (total)",
+               "mean overflow cost (total)", "reserved GPUs (sized)"], rows)
+    doc.image(charts["capacity"], "GPUs provisioned vs needed")
+    doc.image(charts["utilization"], "GPU utilisation")
 
 
 def _lines_section(doc: Document, result: Result) -> None:
