@@ -76,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="time the engine on the fixed benchmark experiment")
     bench.add_argument("--paths", type=_positive("--paths"), nargs="+", default=[100_000, 1_000_000])
     bench.add_argument("--workers", type=_positive("--workers"), default=1)
+    bench.add_argument("--repeat", type=_positive("--repeat"), default=3,
+                       help="fresh processes per size; the median is shown (default 3)")
+    bench.add_argument("--capacity", action="store_true",
+                       help="the same experiment with the self-hosted GPUs sized by the capacity model")
     return parser
 
 
@@ -166,7 +170,7 @@ def cmd_capacity(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from sim.bench import main as bench_main
 
-    return bench_main(args.paths, args.workers)
+    return bench_main(args.paths, args.workers, args.capacity, args.repeat)
 
 
 def main(argv: list[str] | None = None) -> int:

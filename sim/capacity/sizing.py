@@ -69,9 +69,11 @@ def overflow_fraction(load: np.ndarray, peak_to_average, capacity: np.ndarray) -
     """
     load = np.asarray(load, dtype=float)
     p = load * peak_to_average
+    cap = np.asarray(capacity, dtype=float)
+    if np.all(cap >= p):  # the usual case: sized for the peak, nothing spills
+        return np.zeros(np.broadcast_shapes(p.shape, cap.shape))
     m = np.maximum(2.0 * load - p, 0.0)
     span = np.where(p > 2.0 * load, 2.0 * load / np.where(p > 0, p, 1.0), 1.0)  # busy share of the day
-    cap = np.asarray(capacity, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         above = np.where(p - m > 0, span * (p - cap) / (p - m), 0.0)
         partial = (p - cap) * above / 2.0

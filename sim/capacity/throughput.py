@@ -9,7 +9,7 @@ PyTorch, Llama-3-70B/8B-shaped layers, bf16 and fp8, batch 1-256, context 1k-16k
 
 eff_bw = 2.998 / 3.35 (measured copy bandwidth over the H100 spec, sim/data/h100_ceilings.csv);
 eff_mm = 790 / 989 (measured bf16 matmul over spec); c0 = 0.135 ms and c1 = 4.83e-9 s per layer
-(least squares on relative error over all 60 decode rows: the eager per-layer launch cost and its
+(least squares on relative error over all 56 decode rows: the eager per-layer launch cost and its
 unfused attention); eff_prefill from the two prefill rows per precision. The fit lands within
 0.59-1.32x of every decode row (tests/test_capacity.py). A production server (vLLM,
 TensorRT-LLM: CUDA graphs, fused attention, FP8 GEMMs) is faster: ``server_speedup`` divides
