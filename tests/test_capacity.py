@@ -251,3 +251,17 @@ def test_capacity_metrics_in_percentiles() -> None:
     res = sim.run(parse_experiment(_cap_doc(1e9)), paths=300)
     metrics = set(res.percentiles().query("option == 'self'").metric)
     assert {"gpus", "utilization", "unserved_tokens", "overflow_cost", "gpus_needed"} <= metrics
+
+
+def test_uncertain_spot_and_renewal_discounts() -> None:
+    doc = _cap_doc(3e10, spot_discount="30% to 50%", preempted_fraction="2% to 10%")
+    doc["options"][1]["provisioning"]["policy"] = "spot"
+    res = sim.run(parse_experiment(doc), paths=400)
+    discount = res.inputs["options[1].provisioning.spot_discount"]
+    gpus_used = res.option("self").metrics["gpus"].astype(np.float64)
+    np.testing.assert_allclose(res.option("self").by_month, gpus_used * 720 * 2.0 * (1 - discount), rtol=1e-6)
+    doc = _reserved_doc(term_months=6, after_term="renew", renewal_discount="10% to 30%")
+    res = sim.run(parse_experiment(doc), paths=50)
+    renewed = next(ln for ln in res.option("self").lines if ln.item == "GPU compute (renewed)")
+    disc = res.inputs["options[1].provisioning.renewal_discount"]
+    np.testing.assert_allclose(renewed.totals, 4 * 720 * 3.0 * (1 - disc) * 6, rtol=1e-12)

@@ -74,9 +74,9 @@ def provision(cap: Capacity, prov: Provisioning, key: str, sizing: Sizing, sc: S
         price = od_price
         capacity = _serving_capacity(provisioned, sizing, spare)
         if prov.policy == "spot":
-            disc = prov.spot_discount if prov.spot_discount is not None else default_discount(cap.gpu, "spot")
-            price = od_price * (1.0 - _row(sc.series(f"{key}.provisioning.spot_discount", disc)
-                                           if not isinstance(disc, float) else disc))
+            disc = (sc.series(f"{key}.provisioning.spot_discount", prov.spot_discount)
+                    if prov.spot_discount is not None else default_discount(cap.gpu, "spot"))
+            price = od_price * (1.0 - disc)
             lost = sc.scalar(f"{key}.provisioning.preempted_fraction", prov.preempted_fraction)
             capacity = capacity * (1.0 - _row(lost))
         lines[line_names(prov, months)[0]] = provisioned * tp * hours * price
@@ -113,9 +113,10 @@ def _with_lead_time(needed: np.ndarray, lead: int) -> np.ndarray:
 
 
 def _serving_capacity(replicas: np.ndarray, sizing: Sizing, spare: int) -> np.ndarray:
-    """Replica-seconds per second available for traffic once spares and standby are set aside."""
-    standby_share = sizing.replicas / np.maximum(sizing.serving + 0.0, 1.0) - spare / np.maximum(sizing.serving, 1.0)
-    return np.maximum(replicas - spare, 0.0) / np.maximum(standby_share, 1.0)
+    """Replica-seconds per second available for traffic once spares and standby are set aside:
+    (replicas - spares) / (1 + standby share of the serving replicas)."""
+    with_standby = (sizing.replicas - spare) / np.maximum(sizing.serving, 1.0)
+    return np.maximum(replicas - spare, 0.0) / np.maximum(with_standby, 1.0)
 
 
 def _reserved(cap, prov, key, sizing, sc, hours, reserved_gpus, od_price, lines):
@@ -141,8 +142,8 @@ def _reserved(cap, prov, key, sizing, sc, hours, reserved_gpus, od_price, lines)
     held_mask = (t < stop).astype(float)
     lines["GPU compute (reserved)"] = n_gpus * hours * locked * ((t < term) * held_mask)
     if "GPU compute (renewed)" in names:
-        disc = prov.renewal_discount if prov.renewal_discount is not None else default_discount(cap.gpu, cls)
-        disc = _row(sc.scalar(f"{key}.provisioning.renewal_discount", disc)) if not isinstance(disc, float) else disc
+        disc = (sc.series(f"{key}.provisioning.renewal_discount", prov.renewal_discount)
+                if prov.renewal_discount is not None else default_discount(cap.gpu, cls))
         od_full = np.broadcast_to(od_price, (months, n))
         renewed = np.zeros((months, n))
         for start in range(term, months, term):  # each renewal locks the market price of its first month
