@@ -15,16 +15,17 @@ from importlib import resources
 from pathlib import Path
 
 
-def bench_file(capacity: bool = False) -> Path:
-    name = "bench_capacity.toml" if capacity else "bench.toml"
+def bench_file(variant: str = "") -> Path:
+    """bench.toml, or its "capacity" / "ops" variant."""
+    name = f"bench_{variant}.toml" if variant else "bench.toml"
     return Path(str(resources.files("sim").joinpath(f"data/{name}")))
 
 
-def measure(paths: int, workers: int, capacity: bool = False) -> dict:
+def measure(paths: int, workers: int, variant: str = "") -> dict:
     """Run once in this process: simulation, then percentiles and summary; peak memory."""
     import sim
 
-    exp = sim.load_experiment(bench_file(capacity))
+    exp = sim.load_experiment(bench_file(variant))
     t0 = time.perf_counter()
     res = sim.run(exp, paths=paths, workers=workers)
     t_sim = time.perf_counter() - t0
@@ -35,46 +36,50 @@ def measure(paths: int, workers: int, capacity: bool = False) -> dict:
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {"paths": paths, "months": exp.horizon, "options": len(exp.options), "workers": workers,
             "line_bands": res.line_bands, "simulate_s": t_sim, "sim_and_percentiles_s": t_core,
+            "des_events": float(res.ops_events), "des_events_per_s_per_core": res.ops_events / t_sim / workers,
             "path_months_per_s": paths * exp.horizon / t_core, "peak_rss_mb": max(own, kids)}
 
 
-def whole_run(paths: int, workers: int, capacity: bool = False) -> float:
+def whole_run(paths: int, workers: int, variant: str = "") -> float:
     """Wall time of ``python -m sim run`` on the benchmark, interpreter start and report included."""
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "sim", "run", str(bench_file(capacity)), "--paths", str(paths),
+        subprocess.run([sys.executable, "-m", "sim", "run", str(bench_file(variant)), "--paths", str(paths),
                         "--workers", str(workers), "--out", str(Path(tmp) / "bench"), "--quiet"], check=True)
         return time.perf_counter() - t0
 
 
-def _median_run(n: int, workers: int, capacity: bool, repeat: int) -> dict | None:
+def _median_run(n: int, workers: int, variant: str, repeat: int) -> dict | None:
     """Median of each figure over ``repeat`` fresh processes (timings on a shared VM are noisy)."""
     runs = []
     for _ in range(repeat):
-        proc = subprocess.run([sys.executable, "-m", "sim.bench", str(n), str(workers), str(int(capacity))],
+        proc = subprocess.run([sys.executable, "-m", "sim.bench", str(n), str(workers), variant],
                               capture_output=True, text=True)
         if proc.returncode != 0:
             print(proc.stderr, file=sys.stderr)
             return None
         run = json.loads(proc.stdout.strip().splitlines()[-1])
-        run["whole_run_s"] = whole_run(n, workers, capacity)
+        run["whole_run_s"] = whole_run(n, workers, variant)
         runs.append(run)
     return {k: (sorted(r[k] for r in runs)[(repeat - 1) // 2] if isinstance(runs[0][k], float) else runs[0][k])
             for k in runs[0]}
 
 
-def main(sizes: list[int], workers: int, capacity: bool = False, repeat: int = 3) -> int:
-    print(f"tcosim bench: {bench_file(capacity).name}, 7 options x 36 months, workers={workers}, "
+def main(sizes: list[int], workers: int, variant: str = "", repeat: int = 3) -> int:
+    print(f"tcosim bench: {bench_file(variant).name}, 7 options x 36 months, workers={workers}, "
           f"median of {repeat} fresh processes")
     print(f"{'paths':>10} {'simulate':>9} {'+pctiles':>9} {'whole run':>10} {'path-months/s':>14} "
           f"{'peak RSS':>9} {'line bands':>10}")
     for n in sizes:
-        r = _median_run(n, workers, capacity, repeat)
+        r = _median_run(n, workers, variant, repeat)
         if r is None:
             return 1
         wall = r["whole_run_s"]
         print(f"{n:>10,} {r['simulate_s']:>8.2f}s {r['sim_and_percentiles_s']:>8.2f}s {wall:>9.2f}s "
               f"{r['path_months_per_s']:>14,.0f} {r['peak_rss_mb']:>7,.0f}MB {str(r['line_bands']):>10}")
+        if r["des_events"]:
+            print(f"{'':>10} DES: {r['des_events']:,.0f} events, "
+                  f"{r['des_events_per_s_per_core']:,.0f} events/s per core")
     print("simulate: sampling and pricing; +pctiles: adds every percentile band and the summary;")
     print("whole run: `python -m sim run` end to end (interpreter start, imports, report, charts);")
     print("peak RSS: of the measuring process (or its largest worker).")
@@ -82,4 +87,4 @@ def main(sizes: list[int], workers: int, capacity: bool = False, repeat: int = 3
 
 
 if __name__ == "__main__":
-    print(json.dumps(measure(int(sys.argv[1]), int(sys.argv[2]), bool(int(sys.argv[3])))))
+    print(json.dumps(measure(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else "")))

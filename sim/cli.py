@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=_positive("--workers"), default=1, help="processes (default 1)")
     run.add_argument("--chunk-paths", type=_positive("--chunk-paths"), default=None,
                      help="paths per chunk (memory bound; results do not depend on it)")
+    run.add_argument("--ops", choices=["vectorized", "des"], default=None,
+                     help="operations engine for [options.ops] (default: the file's experiment.ops)")
     run.add_argument("--quiet", action="store_true", help="no progress bar and no summary table")
     val = sub.add_parser("validate", help="check experiment files without simulating")
     val.add_argument("experiments", nargs="+")
@@ -78,8 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--workers", type=_positive("--workers"), default=1)
     bench.add_argument("--repeat", type=_positive("--repeat"), default=3,
                        help="fresh processes per size; the median is shown (default 3)")
-    bench.add_argument("--capacity", action="store_true",
-                       help="the same experiment with the self-hosted GPUs sized by the capacity model")
+    variant = bench.add_mutually_exclusive_group()
+    variant.add_argument("--capacity", action="store_const", const="capacity", dest="variant", default="",
+                         help="the same experiment with the self-hosted GPUs sized by the capacity model")
+    variant.add_argument("--ops", action="store_const", const="ops", dest="variant",
+                         help="... and the SimPy operations model on that fleet")
     return parser
 
 
@@ -93,7 +98,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("reports") / exp.experiment.name
     progress = _Progress(enabled=not args.quiet and sys.stderr.isatty())
     result = run(exp, paths=args.paths, seed=args.seed, workers=args.workers,
-                 chunk_paths=args.chunk_paths or DEFAULT_CHUNK_PATHS, progress=progress)
+                 chunk_paths=args.chunk_paths or DEFAULT_CHUNK_PATHS, progress=progress, ops=args.ops)
     progress.close()
     result.percentiles()  # computed (and cached) here so the wall time covers the analysis
     result.summary()
@@ -170,7 +175,7 @@ def cmd_capacity(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from sim.bench import main as bench_main
 
-    return bench_main(args.paths, args.workers, args.capacity, args.repeat)
+    return bench_main(args.paths, args.workers, args.variant, args.repeat)
 
 
 def main(argv: list[str] | None = None) -> int:

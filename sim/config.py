@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from distributions import SpecError
 from sim.capacity.config import Capacity, Provisioning
 from sim.errors import ExperimentError, dotted
+from sim.ops.config import ApiOps, SelfHostedOps
 from sim.specs import (
     Amount,
     AmountPath,
@@ -45,6 +46,7 @@ class ExperimentMeta(Strict):
     days_per_month: float = Field(default=DAYS_PER_MONTH, gt=0, le=31)
     line_bands: bool | Literal["auto"] = "auto"
     price_file: str | None = None
+    ops: Literal["vectorized", "des"] = "vectorized"  # operations model of [options.ops] (--ops overrides)
 
     @field_validator("name")
     @classmethod
@@ -171,6 +173,7 @@ class ApiOption(Strict):
     batch_discount: Fraction | None = None
     annual_price_change: Change = 0.0
     price_cuts: PriceCuts | None = None
+    ops: ApiOps | None = None  # provider incidents and what they cost
     costs: list[CostLine] = Field(default_factory=list)
 
 
@@ -179,6 +182,7 @@ class SelfHostedOption(Strict):
     kind: Literal["self_hosted"]
     capacity: Capacity | None = None  # size GPUs from the workload (with provisioning)
     provisioning: Provisioning | None = None
+    ops: SelfHostedOps | None = None  # failures, repairs, outages, patching, upgrades, engineers
     costs: list[CostLine] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -251,6 +255,11 @@ class Experiment(Strict):
                     raise _LocatedError(("options", i, "costs", j, "start_month"),
                                         f"{line.start_month} is past horizon_months ({self.experiment.horizon_months})")
         for i, opt in enumerate(self.options):
+            if opt.ops is not None:
+                from sim.ops.checks import check_ops
+
+                for loc, msg in check_ops(self, i):
+                    raise _LocatedError(("options", i, "ops", *loc), msg)
             if isinstance(opt, SelfHostedOption) and opt.capacity is not None:
                 from sim.capacity.checks import check_capacity
 
@@ -291,7 +300,8 @@ class _LocatedError(ValueError):
 
 
 _ALL_FIELDS = sorted({f for m in (ExperimentMeta, Workload, Budget, CostLine, PriceCuts, ApiOption,
-                                  SelfHostedOption, Claim, Experiment, Capacity, Provisioning)
+                                  SelfHostedOption, Claim, Experiment, Capacity, Provisioning, ApiOps,
+                                  SelfHostedOps)
                        for f in m.model_fields}
                      - {"source", "sha256"})
 

@@ -22,8 +22,10 @@ from sim.workload import sample_tokens
 
 #: what a capacity model reports per month and path (percentiles.csv metrics)
 CAPACITY_METRICS = ("gpus", "gpus_needed", "utilization", "unserved_tokens", "overflow_cost")
-#: Default paths per chunk (4 seed blocks); peak chunk memory ~ chunk x months x lines x 8 bytes.
-DEFAULT_CHUNK_PATHS = 4 * BLOCK_PATHS
+#: Default paths per chunk (16 seed blocks); peak chunk memory ~ chunk x months x lines x 8 bytes.
+DEFAULT_CHUNK_PATHS = 16 * BLOCK_PATHS
+#: The reservation forecast (size_for) looks at this many first paths.
+PILOT_PATHS = 8192
 #: With line_bands = "auto", per-line monthly bands are kept up to this many paths: above it
 #: they would double the memory and the percentile time (measured: tcosim bench, see the notes).
 AUTO_LINE_BAND_PATHS = 20_000
@@ -46,14 +48,15 @@ class _Chunk:
     options: list[_OptionChunk]
     inputs: dict[str, np.ndarray]
     tokens: np.ndarray  # (months, n) float32 input + output tokens per month
+    ops_events: int = 0  # DES events processed
 
 
 def simulate_chunk(exp: Experiment, seed: int, blocks: range, paths: int, keep_lines: bool,
-                   reserved_gpus: dict[int, float] | None = None) -> _Chunk:
+                   reserved_gpus: dict[int, float] | None = None, ops_engine: str = "vectorized") -> _Chunk:
     """Sample the scenario for ``blocks`` and price every option on it (common random numbers)."""
     sc = Scenario(seed, blocks, paths, exp.horizon, exp.market)
     tokens = sample_tokens(exp.workload, sc, exp.experiment.days_per_month)
-    ctx = PricingContext(sc, tokens, exp.experiment.hours_per_month, exp, reserved_gpus or {})
+    ctx = PricingContext(sc, tokens, exp.experiment.hours_per_month, exp, reserved_gpus or {}, ops_engine)
     budget = exp.budget.monthly if exp.budget is not None else None
     slices = sc.block_slices()
     categories = line_names(exp)
@@ -76,7 +79,7 @@ def simulate_chunk(exp: Experiment, seed: int, blocks: range, paths: int, keep_l
             months_over=(total > budget).sum(axis=0).astype(np.int16) if budget else None,
             metrics={k: np.broadcast_to(v, ctx.shape).astype(np.float32) for k, v in metrics.items()},
         ))
-    return _Chunk(out, sc.inputs, (tokens.input + tokens.output).astype(np.float32))
+    return _Chunk(out, sc.inputs, (tokens.input + tokens.output).astype(np.float32), ctx.ops_events)
 
 
 def _path_totals(cost: np.ndarray | float, shape: tuple[int, int]) -> np.ndarray:
@@ -126,6 +129,11 @@ def line_names(exp: Experiment) -> list[list[tuple[str, str]]]:
             names += [(name, "usage" if name.startswith("Overflow") else "gpu")
                       for name in capacity_lines(opt.provisioning, exp.horizon)]
         names += [(c.item, c.resolved_category) for c in opt.costs]
+        if opt.ops is not None:
+            from sim.ops.price import line_names as ops_lines
+
+            names += [(name, "people" if name.startswith("Engineer") else "usage" if name.startswith("Fallback")
+                       else "other") for name in ops_lines(opt.ops)]
         out.append(names)
     return out
 
@@ -157,8 +165,10 @@ def run(
     workers: int = 1,
     chunk_paths: int = DEFAULT_CHUNK_PATHS,
     progress: Callable[[int, int], None] | None = None,
+    ops: str | None = None,
 ) -> Result:
-    """Simulate ``paths`` paths (default: the file's) and return the Result."""
+    """Simulate ``paths`` paths (default: the file's) and return the Result. ``ops`` overrides
+    the experiment's operations engine ("vectorized" or "des")."""
     t0 = time.perf_counter()
     paths = exp.experiment.paths if paths is None else int(paths)
     seed = exp.experiment.seed if seed is None else int(seed)
@@ -176,28 +186,47 @@ def run(
     plan = chunk_plan(paths, chunk_paths)
     sizes = block_sizes(paths)
     reserved = sized_reservations(exp, seed, paths)
-    tasks = [(seed, blocks, paths, keep, reserved) for blocks in plan]
+    ops_engine = ops or exp.experiment.ops
+    if ops_engine not in ("vectorized", "des"):
+        raise ValueError(f'ops must be "vectorized" or "des", got {ops_engine!r}')
+    if ops_engine == "des" and any(o.kind == "self_hosted" and o.ops is not None for o in exp.options):
+        chunk_paths = BLOCK_PATHS  # SimPy is slow per path: spread it over the workers finely
+        plan = chunk_plan(paths, chunk_paths)
+    tasks = [(seed, blocks, paths, keep, reserved, ops_engine) for blocks in plan]
+    events: list[int] = []
     if workers == 1:
         chunks = (simulate_chunk(exp, *task) for task in tasks)
-        _collect(chunks, plan, sizes, results, inputs, paths, progress)
+        _collect(chunks, plan, sizes, results, inputs, paths, progress, events)
     else:
         ctx = get_context("fork")
         with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(exp,)) as pool:
-            _collect(pool.map(_worker, tasks), plan, sizes, results, inputs, paths, progress)
+            _collect(pool.map(_worker, tasks), plan, sizes, results, inputs, paths, progress, events)
     for res in results:
         for line in res.lines:
             line.mean_by_month /= paths
     tokens = inputs.pop("__tokens__")
     result = Result(exp, paths, seed, results, inputs, workers, chunk_paths, keep, reserved_gpus=reserved,
-                    tokens=tokens)
+                    tokens=tokens, ops_engine=ops_engine, ops_events=sum(events))
     result.timings["simulate"] = time.perf_counter() - t0
     return result
 
 
+def metric_names(opt) -> list[str]:
+    """Per-month metrics an option reports beyond cost: capacity, then operations."""
+    from sim.ops.price import CAUSE_METRICS, OPS_METRICS
+
+    names = list(CAPACITY_METRICS) if getattr(opt, "capacity", None) is not None else []
+    if opt.ops is not None:
+        names += [m for m in OPS_METRICS if m not in names]
+        if opt.kind == "self_hosted":
+            names += list(CAUSE_METRICS)
+    return names
+
+
 def sized_reservations(exp: Experiment, seed: int, paths: int) -> dict[int, float]:
     """GPUs each ``size_for`` reservation signs for: the asked quantile of the GPUs needed in the
-    asked month over the run's first seed block (a forecast made once, before the paths unfold;
-    it depends on the seed and the path count only)."""
+    asked month over the run's first PILOT_PATHS paths (a forecast made once, before the paths
+    unfold; it depends on the seed only)."""
     from sim.capacity.sizing import size
 
     out: dict[int, float] = {}
@@ -205,7 +234,8 @@ def sized_reservations(exp: Experiment, seed: int, paths: int) -> dict[int, floa
               if getattr(o, "provisioning", None) is not None and o.provisioning.size_for is not None]
     if not wanted:
         return out
-    sc = Scenario(seed, range(0, 1), paths, exp.horizon, exp.market)
+    pilot_blocks = len(block_sizes(min(paths, PILOT_PATHS)))
+    sc = Scenario(seed, range(0, pilot_blocks), paths, exp.horizon, exp.market)
     tokens = sample_tokens(exp.workload, sc, exp.experiment.days_per_month)
     for i, opt in wanted:
         need = size(opt.capacity, f"options[{i}].capacity", sc, tokens, exp.experiment.days_per_month).gpus
@@ -228,12 +258,11 @@ def _empty_option(name, kind, lines, months, paths, keep, exp) -> OptionResult:
         gpu_totals=np.empty(paths) if has_gpu else None,
         months_over_budget=np.empty(paths, dtype=np.int16)
         if exp.budget is not None and exp.budget.monthly else None,
-        metrics={k: np.empty((months, paths), dtype=np.float32) for k in CAPACITY_METRICS}
-        if getattr(opt, "capacity", None) is not None else {},
+        metrics={k: np.empty((months, paths), dtype=np.float32) for k in metric_names(opt)},
     )
 
 
-def _collect(chunks, plan, sizes, results, inputs, paths, progress) -> None:
+def _collect(chunks, plan, sizes, results, inputs, paths, progress, events) -> None:
     done = 0
     for blocks, chunk in zip(plan, chunks, strict=True):
         start = sum(sizes[: blocks.start])
@@ -255,6 +284,7 @@ def _collect(chunks, plan, sizes, results, inputs, paths, progress) -> None:
             for key, values in oc.metrics.items():
                 res.metrics[key][:, cols] = values
         inputs["__tokens__"][:, cols] = chunk.tokens
+        events.append(chunk.ops_events)
         for key, values in chunk.inputs.items():
             if key not in inputs:
                 inputs[key] = np.empty(paths)

@@ -54,6 +54,8 @@ class Result:
     timings: dict[str, float] = field(default_factory=dict)
     reserved_gpus: dict[int, float] = field(default_factory=dict)  # size_for decisions, by option index
     tokens: np.ndarray | None = None  # (months, paths) float32: input + output tokens per month
+    ops_engine: str = "vectorized"
+    ops_events: int = 0  # DES events processed (0 for the vectorised engine)
     _tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @property

@@ -19,7 +19,7 @@ from distributions import Distribution, Fixed, Process
 from sim.specs import Ref
 
 #: Paths per seed block: the unit of reproducibility. Changing it changes every stream.
-BLOCK_PATHS = 8192
+BLOCK_PATHS = 2048
 
 
 def block_sizes(paths: int) -> list[int]:

@@ -20,7 +20,7 @@ def median_path(values: np.ndarray) -> int:
 def plan_lines(result: Result) -> list[str]:
     out = []
     days = result.experiment.experiment.days_per_month
-    sized = [(i, o) for i, o in enumerate(result.options) if o.metrics]
+    sized = [(i, o) for i, o in enumerate(result.options) if "gpus" in o.metrics]
     if not sized:
         return ["no option has a capacity model ([options.capacity]); nothing to plan"]
     for i, opt in sized:

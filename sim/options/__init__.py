@@ -16,7 +16,7 @@ def price_option(opt: ApiOption | SelfHostedOption, index: int,
     """Cost lines of option ``index`` on this chunk's paths (in report order), and its capacity
     metrics (gpus, utilization, unserved_tokens, overflow_cost) when it has a capacity model."""
     if isinstance(opt, ApiOption):
-        return price_api(opt, f"options[{index}]", ctx), {}
+        return price_api(opt, f"options[{index}]", ctx)
     return price_self_hosted(opt, f"options[{index}]", ctx, index)
 
 

@@ -49,11 +49,19 @@ class _Negated(_LogOnePlus):
         return np.log1p(-np.minimum(self.base.sample(rng, size), 0.999999))
 
 
-def price_api(opt: ApiOption, key: str, ctx: PricingContext) -> LineCosts:
-    """Token lines, then the option's own lines (gateway, evals, ...)."""
+def price_api(opt: ApiOption, key: str, ctx: PricingContext) -> tuple[LineCosts, dict[str, np.ndarray]]:
+    """Token lines, the option's own lines (gateway, evals, ...), then its outages (if any)."""
     lines = token_lines(opt, key, ctx.scenario, ctx.tokens)
     lines.update(price_lines(opt.costs, key, ctx))
-    return lines
+    metrics: dict[str, np.ndarray] = {}
+    if opt.ops is not None:
+        from sim.ops.price import api_ops
+
+        pricer = ctx.api_pricer(opt.ops.fallback) if opt.ops.fallback is not None else None
+        result = api_ops(opt.ops, key, ctx.scenario, ctx.tokens, ctx.hours_per_month, pricer)
+        lines.update(result.lines)
+        metrics.update(result.metrics)
+    return lines, metrics
 
 
 def token_lines(opt: ApiOption, key: str, sc: Scenario, tokens: Tokens) -> LineCosts:

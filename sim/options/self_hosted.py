@@ -12,35 +12,42 @@ from sim.options.lines import LineCosts, price_lines
 
 def price_self_hosted(opt: SelfHostedOption, key: str, ctx: PricingContext,
                       index: int) -> tuple[LineCosts, dict[str, np.ndarray]]:
-    if opt.capacity is None:
-        return price_lines(opt.costs, key, ctx), {}
-    from sim.capacity.provisioning import provision
-    from sim.capacity.sizing import size
+    """Capacity lines (if sized), the option's own lines, then operations lines (if any)."""
+    lines: LineCosts = {}
+    metrics: dict[str, np.ndarray] = {}
+    sizing = None
+    if opt.capacity is not None:
+        from sim.capacity.provisioning import provision
+        from sim.capacity.sizing import size
 
-    exp = ctx.experiment
-    assert exp is not None
-    sc = ctx.scenario
-    sizing = size(opt.capacity, f"{key}.capacity", sc, ctx.tokens, exp.experiment.days_per_month)
-    outcome = provision(opt.capacity, opt.provisioning, key, sizing, sc, ctx.tokens, ctx.hours_per_month,
-                        ctx.reserved_gpus.get(index), _overflow_pricer(opt, ctx))
-    lines: LineCosts = dict(outcome.lines)
+        sizing = size(opt.capacity, f"{key}.capacity", ctx.scenario, ctx.tokens,
+                      ctx.experiment.experiment.days_per_month)
+        overflow = opt.provisioning.overflow
+        pricer = ctx.api_pricer(overflow) if overflow not in (None, "on_demand") else None
+        outcome = provision(opt.capacity, opt.provisioning, key, sizing, ctx.scenario, ctx.tokens,
+                            ctx.hours_per_month, ctx.reserved_gpus.get(index), pricer)
+        lines.update(outcome.lines)
+        metrics.update(outcome.metrics)
     lines.update(price_lines(opt.costs, key, ctx))
-    return lines, outcome.metrics
+    if opt.ops is not None:
+        _add_ops(opt, key, ctx, sizing, lines, metrics)
+    return lines, metrics
 
 
-def _overflow_pricer(opt: SelfHostedOption, ctx: PricingContext):
-    """Prices a share of the tokens at the named API option's prices on the same paths."""
-    from sim.options.api import token_lines
-    from sim.workload import Tokens
+def _add_ops(opt: SelfHostedOption, key: str, ctx: PricingContext, sizing, lines: LineCosts,
+             metrics: dict[str, np.ndarray]) -> None:
+    from sim.ops.price import fleet_ops
 
-    exp = ctx.experiment
-    target = opt.provisioning.overflow
-    if target in (None, "on_demand"):
-        return None
-    j = next(i for i, o in enumerate(exp.options) if o.name == target)
-
-    def price(share: np.ndarray) -> np.ndarray:
-        tokens = Tokens(ctx.tokens.input * share, ctx.tokens.output * share)
-        return sum(token_lines(exp.options[j], f"options[{j}]", ctx.scenario, tokens).values())
-
-    return price
+    ops, cap = opt.ops, opt.capacity
+    required = sizing.serving if sizing is not None else float(ops.replicas)
+    spare = ops.spare_replicas if ops.spare_replicas is not None else (cap.spare_replicas if cap else 0)
+    per_replica = ops.gpus_per_replica or (cap.tensor_parallel if cap else 1)
+    pricer = ctx.api_pricer(ops.fallback) if ops.fallback is not None else None
+    result = fleet_ops(ops, key, ctx.scenario, ctx.tokens, required, spare, per_replica, ctx.hours_per_month,
+                       ctx.ops_engine, pricer)
+    ctx.ops_events += result.events
+    lines.update(result.lines)
+    unserved = metrics.get("unserved_tokens")
+    metrics.update(result.metrics)
+    if unserved is not None:
+        metrics["unserved_tokens"] = unserved + result.metrics["unserved_tokens"]

@@ -179,7 +179,7 @@ def lines_chart(result: Result, path: Path) -> None:
 
 
 def _capacity_options(result: Result) -> list:
-    return [o for o in result.options if o.metrics]
+    return [o for o in result.options if "gpus" in o.metrics]
 
 
 def _grid(n: int):
@@ -243,6 +243,69 @@ def utilization_chart(result: Result, bands: pd.DataFrame, path: Path) -> None:
     plt.close(fig)
 
 
+def _ops_options(result: Result) -> list:
+    return [o for o in result.options if "availability" in o.metrics]
+
+
+def availability_chart(result: Result, bands: pd.DataFrame, path: Path) -> None:
+    """Monthly availability per option (median and outer band) against the SLA targets."""
+    opts = _ops_options(result)
+    fig, ax = plt.subplots(figsize=(9, 5))
+    outer, _, center = _band_levels(result.percentile_levels)
+    months = np.arange(1, result.months + 1)
+    lowest = 1.0
+    for i, opt in enumerate(opts):
+        color = COLORS[i % 10]
+        lo = _series(bands, opt.name, "availability", outer[0])
+        hi = _series(bands, opt.name, "availability", outer[1])
+        mid = _series(bands, opt.name, "availability", center) if center else (lo + hi) / 2
+        ax.fill_between(months, 100 * lo, 100 * hi, color=color, alpha=0.15, lw=0)
+        ax.plot(months, 100 * mid, color=color, lw=1.8, label=opt.name)
+        lowest = min(lowest, float(lo.min()))
+    targets = sorted({next(o for o in result.experiment.options if o.name == opt.name).ops.sla_target
+                      for opt in opts})
+    for target in targets:
+        ax.axhline(100 * target, color="black", ls="--", lw=1)
+        ax.text(result.months, 100 * target, f" SLA {100 * target:g}%", va="bottom", ha="right", fontsize=8)
+    ax.set_ylim(max(0.0, 100 * lowest - 0.5 * (100 - 100 * lowest) - 0.05), 100.02)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:.2f}%"))
+    ax.set_ylabel("Availability (share of the month at full capacity)")
+    _months_axis(ax, result.months)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower left",
+              title=f"median, shaded P{level_label(outer[0])}–P{level_label(outer[1])}", title_fontsize=8)
+    ax.set_title(_title(result, f"availability ({result.ops_engine} operations model)"))
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+
+
+def engineer_chart(result: Result, path: Path) -> None:
+    """Mean engineer hours per month by cause, per self-hosted option with an operations model."""
+    opts = [o for o in _ops_options(result) if "engineer_hours_upgrades" in o.metrics]
+    fig, ax = plt.subplots(figsize=(9, 0.6 * len(opts) + 2.0))
+    causes = (("engineer_hours_incidents", "incidents", "#d62728"),
+              ("engineer_hours_patching", "patching", "#ff7f0e"),
+              ("engineer_hours_upgrades", "model upgrades", "#1f77b4"))
+    for i, opt in enumerate(opts):
+        left = 0.0
+        for metric, label, color in causes:
+            value = float(opt.metrics[metric].mean(dtype=np.float64))
+            ax.barh(i, value, left=left, color=color, label=label if i == 0 else None, height=0.6)
+            left += value
+        ax.text(left, i, f" {left:,.0f} h", va="center", fontsize=8)
+    ax.set_yticks(range(len(opts)), [o.name for o in opts])
+    ax.invert_yaxis()
+    ax.set_xlabel("Mean engineer hours per month")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(alpha=0.3, axis="x")
+    ax.set_title(_title(result, "engineer hours by cause"))
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+
+
 def write_charts(result: Result, bands: pd.DataFrame, folder: Path) -> dict[str, str]:
     """Write every chart; returns name -> path relative to the report folder."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -255,6 +318,10 @@ def write_charts(result: Result, bands: pd.DataFrame, folder: Path) -> dict[str,
     if _capacity_options(result):
         charts["capacity"] = ("capacity.png", lambda p: capacity_chart(result, bands, p))
         charts["utilization"] = ("utilization.png", lambda p: utilization_chart(result, bands, p))
+    if _ops_options(result):
+        charts["availability"] = ("availability.png", lambda p: availability_chart(result, bands, p))
+        if any("engineer_hours_upgrades" in o.metrics for o in result.options):
+            charts["engineers"] = ("engineer_hours.png", lambda p: engineer_chart(result, p))
     out = {}
     for key, (name, draw) in charts.items():
         draw(folder / name)

@@ -62,6 +62,7 @@ def build_document(result: Result, summary: pd.DataFrame, charts: dict[str, str]
     doc.image(charts["lines"], "Cost breakdown by category")
 
     _capacity_section(doc, result, summary, charts)
+    _ops_section(doc, result, charts)
     _lines_section(doc, result)
     _method_section(doc, result)
     return doc
@@ -123,7 +124,7 @@ def _claims_section(doc: Document, result: Result) -> None:
 def _capacity_section(doc: Document, result: Result, summary: pd.DataFrame, charts: dict[str, str]) -> None:
     from sim.analysis.quantiles import row_percentiles
 
-    opts = [(i, o) for i, o in enumerate(result.options) if o.metrics]
+    opts = [(i, o) for i, o in enumerate(result.options) if "gpus" in o.metrics]
     if not opts:
         return
     doc.h(2, "Capacity")
@@ -147,6 +148,35 @@ def _capacity_section(doc: Document, result: Result, summary: pd.DataFrame, char
                "mean overflow cost (total)", "reserved GPUs (sized)"], rows)
     doc.image(charts["capacity"], "GPUs provisioned vs needed")
     doc.image(charts["utilization"], "GPU utilisation")
+
+
+def _ops_section(doc: Document, result: Result, charts: dict[str, str]) -> None:
+    opts = [o for o in result.options if "availability" in o.metrics]
+    if not opts:
+        return
+    doc.h(2, "Operations")
+    engine = "discrete-event (SimPy, engineers contend)" if result.ops_engine == "des" else \
+        "vectorised (no contention for engineers)"
+    doc.p(f"Operations model: {engine}. Downtime is full-outage-equivalent hours of missing serving "
+          "capacity; availability = 1 − downtime ÷ hours in the month; a month below the SLA target is a breach.")
+    rows = []
+    for opt in opts:
+        spec = next(o for o in result.experiment.options if o.name == opt.name).ops
+        m = opt.metrics
+        monthly_avail = m["availability"].astype("float64")
+        breach_any = float((m["sla_breach"].max(axis=0) > 0).mean())
+        hours = {k: float(m[k].mean(dtype="float64")) for k in
+                 ("engineer_hours_incidents", "engineer_hours_patching", "engineer_hours_upgrades") if k in m}
+        rows.append([opt.name, f"{100 * float(monthly_avail.mean()):.3f}%", f"{100 * spec.sla_target:g}%",
+                     f"{100 * float(m['sla_breach'].mean(dtype='float64')):.1f}%", pct(breach_any),
+                     f"{float(m['downtime_hours'].mean(dtype='float64')):.2f}",
+                     f"{float(m['incidents'].mean(dtype='float64')):.2f}",
+                     " / ".join(f"{v:,.1f}" for v in hours.values()) if hours else "–"])
+    doc.table(["option", "mean availability", "SLA target", "months in breach", "P(any breach)",
+               "downtime h/month", "incidents/month", "engineer h/month: incidents / patching / upgrades"], rows)
+    doc.image(charts["availability"], "Availability per month")
+    if "engineers" in charts:
+        doc.image(charts["engineers"], "Engineer hours by cause")
 
 
 def _lines_section(doc: Document, result: Result) -> None:

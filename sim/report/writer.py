@@ -55,6 +55,8 @@ def manifest(result: Result, wall_time: float | None) -> dict:
         "paths": result.paths,
         "horizon_months": result.months,
         "engine": "numpy-vectorized",
+        "ops_engine": result.ops_engine,
+        "ops_des_events": result.ops_events,
         "workers": result.workers,
         "chunk_paths": result.chunk_paths,
         "line_bands": result.line_bands,
