@@ -248,33 +248,36 @@ def _ops_options(result: Result) -> list:
 
 
 def availability_chart(result: Result, bands: pd.DataFrame, path: Path) -> None:
-    """Monthly availability per option (median and outer band) against the SLA targets."""
+    """Monthly availability per option (median and bands) against its SLA target, one panel each."""
     opts = _ops_options(result)
-    fig, ax = plt.subplots(figsize=(9, 5))
-    outer, _, center = _band_levels(result.percentile_levels)
+    fig, axes = _grid(len(opts))
+    outer, inner, center = _band_levels(result.percentile_levels)
     months = np.arange(1, result.months + 1)
-    lowest = 1.0
-    for i, opt in enumerate(opts):
+    for i, (ax, opt) in enumerate(zip(axes, opts, strict=True)):
         color = COLORS[i % 10]
+        target = next(o for o in result.experiment.options if o.name == opt.name).ops.sla_target
         lo = _series(bands, opt.name, "availability", outer[0])
         hi = _series(bands, opt.name, "availability", outer[1])
-        mid = _series(bands, opt.name, "availability", center) if center else (lo + hi) / 2
-        ax.fill_between(months, 100 * lo, 100 * hi, color=color, alpha=0.15, lw=0)
-        ax.plot(months, 100 * mid, color=color, lw=1.8, label=opt.name)
-        lowest = min(lowest, float(lo.min()))
-    targets = sorted({next(o for o in result.experiment.options if o.name == opt.name).ops.sla_target
-                      for opt in opts})
-    for target in targets:
-        ax.axhline(100 * target, color="black", ls="--", lw=1)
-        ax.text(result.months, 100 * target, f" SLA {100 * target:g}%", va="bottom", ha="right", fontsize=8)
-    ax.set_ylim(max(0.0, 100 * lowest - 0.5 * (100 - 100 * lowest) - 0.05), 100.02)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:.2f}%"))
-    ax.set_ylabel("Availability (share of the month at full capacity)")
-    _months_axis(ax, result.months)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower left",
-              title=f"median, shaded P{level_label(outer[0])}–P{level_label(outer[1])}", title_fontsize=8)
-    ax.set_title(_title(result, f"availability ({result.ops_engine} operations model)"))
+        ax.fill_between(months, 100 * lo, 100 * hi, color=color, alpha=0.2, lw=0,
+                        label=f"P{level_label(outer[0])}–P{level_label(outer[1])}")
+        if inner is not None:
+            ax.fill_between(months, 100 * _series(bands, opt.name, "availability", inner[0]),
+                            100 * _series(bands, opt.name, "availability", inner[1]), color=color, alpha=0.4,
+                            lw=0, label=f"P{level_label(inner[0])}–P{level_label(inner[1])}")
+        if center is not None:
+            ax.plot(months, 100 * _series(bands, opt.name, "availability", center), color=color, lw=1.8,
+                    label="median")
+        ax.axhline(100 * target, color="black", ls="--", lw=1, label=f"SLA {100 * target:g}%")
+        bottom = min(float(lo.min()), target)
+        ax.set_ylim(100 * bottom - 0.15 * (100 - 100 * bottom) - 0.01, 100.0 + 0.05 * (100 - 100 * bottom) + 0.001)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:.2f}%"))
+        ax.set_title(opt.name, fontsize=10)
+        _months_axis(ax, result.months)
+        ax.grid(alpha=0.3)
+        if i == 0:
+            ax.set_ylabel("Availability")
+            ax.legend(fontsize=7, loc="lower left")
+    fig.suptitle(_title(result, f"monthly availability ({result.ops_engine} operations model)"), fontsize=12)
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
@@ -298,10 +301,11 @@ def engineer_chart(result: Result, path: Path) -> None:
     ax.invert_yaxis()
     ax.set_xlabel("Mean engineer hours per month")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
-    ax.legend(fontsize=8, loc="lower right")
+    ax.set_xlim(0, ax.get_xlim()[1] * 1.12)  # room for the totals
+    fig.legend(fontsize=8, ncol=3, loc="lower center", frameon=False)
     ax.grid(alpha=0.3, axis="x")
     ax.set_title(_title(result, "engineer hours by cause"))
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
 
