@@ -83,7 +83,7 @@ def test_validate_every_shipped_experiment(capsys) -> None:
 @pytest.mark.parametrize("path", sorted(EXPERIMENTS.glob("*.toml")), ids=lambda p: p.name)
 def test_shipped_experiments_run_as_golden(path: Path, tmp_path: Path) -> None:
     exp = sim.load_experiment(path)
-    res = sim.run(exp, paths=min(exp.experiment.paths, 3000))
+    res = sim.run(exp, paths=min(exp.experiment.paths, 1000))
     res.write_report(tmp_path / "r")
     assert (tmp_path / "r" / "report.md").exists()
 
