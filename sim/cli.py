@@ -73,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     cap.add_argument("experiment")
     cap.add_argument("--paths", type=_positive("--paths"), default=None,
                      help="paths to pick the median from (default 2000)")
+    cmp_ = sub.add_parser("compare", help="differences of headline numbers between two reports")
+    cmp_.add_argument("before")
+    cmp_.add_argument("after")
+    cmp_.add_argument("--out", help="CSV to write (default: compare.csv in the current folder)")
     prices = sub.add_parser("prices", help="list the API price catalog")
     prices.add_argument("--file", help="a LiteLLM model_prices_and_context_window JSON to list instead")
     bench = sub.add_parser("bench", help="time the engine on the fixed benchmark experiment")
@@ -172,6 +176,29 @@ def cmd_capacity(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from sim.analysis.compare import compare
+
+    try:
+        table = compare(Path(args.before), Path(args.after))
+    except FileNotFoundError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    out = Path(args.out or "compare.csv")
+    table.to_csv(out, index=False, float_format="%.10g")
+    changed = table[table.difference.abs() > 0]
+    if changed.empty:
+        print(f"no differences in {len(table)} headline figures ({out})")
+        return 0
+    width = max(len(o) for o in changed.option)
+    print(f"{'option':<{width}}  {'figure':<26} {'before':>14} {'after':>14} {'change':>9}")
+    for r in changed.itertuples():
+        rel = "" if r.relative != r.relative else f"{100 * r.relative:+.1f}%"
+        print(f"{r.option:<{width}}  {r.figure:<26} {r.before:>14,.4g} {r.after:>14,.4g} {rel:>9}")
+    print(f"{len(changed)} of {len(table)} figures differ; written to {out}")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from sim.bench import main as bench_main
 
@@ -182,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {"run": cmd_run, "validate": cmd_validate, "capacity": cmd_capacity, "prices": cmd_prices,
-                "bench": cmd_bench}
+                "compare": cmd_compare, "bench": cmd_bench}
     try:
         return handlers[args.command](args)
     except ExperimentError as exc:

@@ -94,6 +94,15 @@ class Result:
             self._tables["summary"] = summary_table(self)
         return self._tables["summary"].copy()
 
+    def sensitivity(self) -> pd.DataFrame:
+        """Inputs ranked by Spearman correlation with each self-hosted total (and its difference
+        from the cheapest API): the rows of sensitivity.csv."""
+        from sim.analysis.sensitivity import sensitivity_table
+
+        if "sensitivity" not in self._tables:
+            self._tables["sensitivity"] = sensitivity_table(self)
+        return self._tables["sensitivity"].copy()
+
     def write_report(self, out_dir: str | Path, wall_time: float | None = None) -> Path:
         from sim.report.writer import write_report
 

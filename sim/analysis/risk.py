@@ -25,6 +25,30 @@ def budget_risk(result: Result, opt: OptionResult) -> dict[str, float]:
     return out
 
 
+def safe_budgets(opt: OptionResult) -> dict[str, float]:
+    """The budgets that hold with 90% and 95% probability: monthly (no month above it over the
+    horizon) and total."""
+    from sim.analysis.quantiles import row_percentiles
+
+    worst_month = opt.by_month.max(axis=0).astype(np.float64)
+    monthly = row_percentiles(worst_month[None, :], [90, 95])[:, 0]
+    total = row_percentiles(opt.totals[None, :], [90, 95])[:, 0]
+    return {"safe_monthly_budget_p90": float(monthly[0]), "safe_monthly_budget_p95": float(monthly[1]),
+            "safe_total_budget_p90": float(total[0]), "safe_total_budget_p95": float(total[1])}
+
+
+def article_rule(result: Result) -> list[tuple[str, str, float, float]]:
+    """The article's rule, self-host only if the API costs at least 2x the true TCO, as a
+    probability on paired paths: (API option, self-hosted option, P(API >= 2 x self), its SE)."""
+    out = []
+    n = result.paths
+    for api in (o for o in result.options if o.kind == "api"):
+        for own in (o for o in result.options if o.kind == "self_hosted"):
+            p = float((api.totals >= 2.0 * own.totals).mean())
+            out.append((api.name, own.name, p, float(np.sqrt(p * (1 - p) / n))))
+    return out
+
+
 def tco_multiplier(opt: OptionResult) -> np.ndarray | None:
     """Horizon total / horizon GPU cost per path (the article's 'TCO multiplier'), if any GPU lines."""
     if opt.gpu_totals is None:

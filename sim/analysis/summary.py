@@ -8,7 +8,7 @@ import pandas as pd
 from sim.analysis.bands import level_label
 from sim.analysis.cheapest import prob_cheapest
 from sim.analysis.quantiles import percentile_ci, row_percentiles
-from sim.analysis.risk import budget_risk, tco_multiplier
+from sim.analysis.risk import budget_risk, safe_budgets, tco_multiplier
 from sim.result import Result
 
 
@@ -27,6 +27,7 @@ def summary_table(result: Result) -> pd.DataFrame:
             row[tag], row[f"{tag}_ci_low"], row[f"{tag}_ci_high"] = float(e), a, b
         row["p_cheapest"], row["p_cheapest_se"] = cheapest[opt.name]
         row.update(budget_risk(result, opt))
+        row.update(safe_budgets(opt))
         ratio = tco_multiplier(opt)
         if ratio is not None and np.isfinite(ratio).all():
             t5, t50, t95 = row_percentiles(ratio[None, :], [5, 50, 95])[:, 0]

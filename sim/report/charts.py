@@ -310,6 +310,57 @@ def engineer_chart(result: Result, path: Path) -> None:
     plt.close(fig)
 
 
+def tornado_chart(result: Result, table: pd.DataFrame, path: Path, top: int = 10) -> None:
+    """Spearman rank correlation of the top inputs with each self-hosted total (one panel each);
+    the grey band is sampling noise (±2/√n)."""
+    groups = [(k, g.head(top)) for k, g in table.groupby(["option", "versus"], sort=False)]
+    with_api = {option for (option, versus), _ in groups if versus}
+    groups = [(k, g) for k, g in groups if k[1] or k[0] not in with_api]  # the difference, where there is one
+    fig, axes = plt.subplots(len(groups), 1, figsize=(9.5, 0.42 * top * len(groups) + 1.2), squeeze=False)
+    noise = 2 / np.sqrt(min(result.paths, 100_000))
+    for ax, ((option, versus), g) in zip(axes[:, 0], groups, strict=True):
+        colors = ["#d62728" if v > 0 else "#1f77b4" for v in g.spearman]
+        ax.barh(range(len(g)), g.spearman, color=colors)
+        ax.axvspan(-noise, noise, color="#bbbbbb", alpha=0.5, lw=0)
+        ax.set_yticks(range(len(g)), [lbl if len(lbl) < 70 else "…" + lbl[-68:] for lbl in g.label], fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlim(-1, 1)
+        ax.axvline(0, color="black", lw=0.8)
+        what = f"{option} − {versus}" if versus else f"{option} total"
+        ax.set_title(what, fontsize=10)
+        ax.grid(alpha=0.3, axis="x")
+    axes[-1, 0].set_xlabel("Spearman rank correlation (red: the input raises the self-hosted side)")
+    fig.suptitle(_title(result, "what drives the answer"), fontsize=12)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / fig.get_figheight()))
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+
+
+def risk_chart(result: Result, summary: pd.DataFrame, path: Path) -> None:
+    """VaR95 and CVaR95 of the horizon total per option, with the total budget if any."""
+    fig, ax = plt.subplots(figsize=(9, 0.55 * len(summary) + 2.2))
+    y = np.arange(len(summary))
+    ax.barh(y - 0.18, summary["total_p50"] if "total_p50" in summary else summary["mean"], height=0.34,
+            color="#9ecae1", label="median total")
+    ax.barh(y + 0.18, summary["cvar95"], height=0.34, color="#d62728", alpha=0.8, label="CVaR95 (mean of worst 5%)")
+    ax.plot(summary["var95"], y + 0.18, "k|", markersize=14, label="VaR95 (P95)")
+    budget = result.experiment.budget
+    if budget is not None and budget.total is not None:
+        ax.axvline(budget.total, color="black", ls="--", lw=1, label=f"total budget {tick_money(budget.total)}")
+    ax.set_yticks(y, summary.option)
+    ax.invert_yaxis()
+    if _log_scale_wanted(summary["cvar95"].to_numpy(dtype=float)):
+        ax.set_xscale("log")
+    _money_axis(ax, "x")
+    ax.set_xlabel(f"Total cost over {result.months} months (USD)")
+    ax.grid(alpha=0.3, axis="x", which="both")
+    fig.legend(fontsize=8, ncol=4, loc="lower center", frameon=False)
+    ax.set_title(_title(result, "tail risk of the horizon total"))
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+
+
 def write_charts(result: Result, bands: pd.DataFrame, folder: Path) -> dict[str, str]:
     """Write every chart; returns name -> path relative to the report folder."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -322,6 +373,11 @@ def write_charts(result: Result, bands: pd.DataFrame, folder: Path) -> dict[str,
     if _capacity_options(result):
         charts["capacity"] = ("capacity.png", lambda p: capacity_chart(result, bands, p))
         charts["utilization"] = ("utilization.png", lambda p: utilization_chart(result, bands, p))
+    summary = result.summary()
+    charts["risk"] = ("tail_risk.png", lambda p: risk_chart(result, summary, p))
+    sens = result.sensitivity()
+    if len(sens):
+        charts["tornado"] = ("tornado.png", lambda p: tornado_chart(result, sens, p))
     if _ops_options(result):
         charts["availability"] = ("availability.png", lambda p: availability_chart(result, bands, p))
         if any("engineer_hours_upgrades" in o.metrics for o in result.options):

@@ -6,6 +6,7 @@ import pandas as pd
 
 from sim.analysis.bands import level_label
 from sim.analysis.claims import check_claims
+from sim.analysis.risk import article_rule
 from sim.report.document import Document
 from sim.report.fmt import money, pct, ratio
 from sim.result import Result
@@ -51,7 +52,8 @@ def build_document(result: Result, summary: pd.DataFrame, charts: dict[str, str]
           "on a path (common random numbers); ± is one standard error. The confidence interval of "
           "each percentile comes from binomial order statistics, so it needs no distributional assumption.")
 
-    _risk_section(doc, result, summary)
+    _risk_section(doc, result, summary, charts)
+    _sensitivity_section(doc, result, charts)
     _tco_section(doc, summary)
     _claims_section(doc, result)
 
@@ -68,7 +70,7 @@ def build_document(result: Result, summary: pd.DataFrame, charts: dict[str, str]
     return doc
 
 
-def _risk_section(doc: Document, result: Result, summary: pd.DataFrame) -> None:
+def _risk_section(doc: Document, result: Result, summary: pd.DataFrame, charts: dict[str, str]) -> None:
     budget = result.experiment.budget
     doc.h(2, "Budget risk")
     headers = ["option", "VaR95 (P95 total)", "CVaR95 (mean of worst 5%)"]
@@ -87,6 +89,37 @@ def _risk_section(doc: Document, result: Result, summary: pd.DataFrame) -> None:
     doc.table(headers, rows)
     if budget is None:
         doc.p("No `[budget]` in the experiment: add `monthly` and/or `total` to see the chance of overrunning it.")
+    doc.p("The budget that is safe: the monthly figure no month exceeds, and the total, with 90% and 95% "
+          "probability.")
+    doc.table(["option", "safe monthly (P90)", "safe monthly (P95)", "safe total (P90)", "safe total (P95)"],
+              [[r.option, money(r.safe_monthly_budget_p90), money(r.safe_monthly_budget_p95),
+                money(r.safe_total_budget_p90), money(r.safe_total_budget_p95)] for _, r in summary.iterrows()])
+    if "risk" in charts:
+        doc.image(charts["risk"], "Tail risk of the horizon total")
+    rule = article_rule(result)
+    if rule:
+        doc.h(3, "The article's rule: self-host only if the API costs at least 2× the true TCO")
+        doc.table(["API option", "self-hosted option", "P(API ≥ 2 × self-hosted)"],
+                  [[a, b, pct(p, se)] for a, b, p, se in rule])
+
+
+def _sensitivity_section(doc: Document, result: Result, charts: dict[str, str]) -> None:
+    table = result.sensitivity()
+    if not len(table):
+        return
+    doc.h(2, "What drives the answer")
+    noise = 2 / (min(result.paths, 100_000) ** 0.5)
+    doc.p("Inputs ranked by Spearman rank correlation with each self-hosted option's horizon total, and "
+          "with its difference from the cheapest API (path by path); the swing is the median total "
+          f"with the input in its top decile minus its bottom decile. |ρ| below {noise:.3f} is sampling "
+          "noise. All inputs are in sensitivity.csv by dotted config path.")
+    if "tornado" in charts:
+        doc.image(charts["tornado"], "Tornado: inputs that move the totals most")
+    for (option, versus), g in table.groupby(["option", "versus"], sort=False):
+        doc.h(3, f"{option} − {versus}" if versus else f"{option}: horizon total")
+        doc.table(["input", "Spearman ρ", "median, input in bottom decile", "top decile", "swing"],
+                  [[r.label, f"{r.spearman:+.3f}", money(r.median_low), money(r.median_high), money(r.swing)]
+                   for r in g.head(5).itertuples()])
 
 
 def _tco_section(doc: Document, summary: pd.DataFrame) -> None:

@@ -9,6 +9,8 @@ def money(x: float) -> str:
     """$12,345 (cents below $1,000)."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
+    if x < 0:
+        return "−" + money(-x)
     if abs(x) < 1000:
         return f"${x:,.2f}"
     return f"${x:,.0f}"

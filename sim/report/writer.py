@@ -75,6 +75,7 @@ def write_tables(result: Result, folder: Path) -> tuple[pd.DataFrame, pd.DataFra
               "mean": round(float(ln.mean_by_month[m]), 4)}
              for o in result.options for ln in o.lines for m in range(result.months)]
     pd.DataFrame(lines).to_csv(folder / "line_means.csv", index=False)
+    result.sensitivity().to_csv(folder / "sensitivity.csv", index=False, float_format="%.10g")
     return bands, summary
 
 

@@ -1,0 +1,81 @@
+"""Sensitivity from the samples already drawn: which inputs move an option's horizon total (or
+its difference from an alternative) most. Spearman rank correlation, and the swing of the median
+between an input's bottom and top decile. Inputs are named by their dotted config path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.result import Result
+
+#: enough paths for stable ranks; the first ones are used, so the answer does not depend on workers
+MAX_PATHS = 100_000
+
+
+def _ranks(x: np.ndarray) -> np.ndarray:
+    """Average ranks along the last axis (ties share their mean rank)."""
+    from scipy.stats import rankdata
+
+    return rankdata(x, axis=-1)
+
+
+def sensitivity(result: Result, option: str, versus: str | None = None) -> pd.DataFrame:
+    """One row per varying input, sorted by |Spearman| with the target: the option's horizon
+    total, or (with ``versus``) the option's total minus the other option's, path by path."""
+    n = min(result.paths, MAX_PATHS)
+    y = result.option(option).totals[:n]
+    if versus is not None:
+        y = y - result.option(versus).totals[:n]
+    names = [k for k, v in result.inputs.items() if np.ptp(v[:n]) > 0]
+    if not names or np.ptp(y) == 0:
+        return pd.DataFrame(columns=["option", "versus", "input", "spearman", "median_low", "median_high", "swing"])
+    x = np.stack([result.inputs[k][:n] for k in names])
+    rx, ry = _ranks(x), _ranks(y)
+    rx = (rx - rx.mean(axis=1, keepdims=True)) / rx.std(axis=1, keepdims=True)
+    ry = (ry - ry.mean()) / ry.std()
+    rho = rx @ ry / n
+    low_cut = np.quantile(x, 0.1, axis=1, keepdims=True)
+    high_cut = np.quantile(x, 0.9, axis=1, keepdims=True)
+    med_low = np.array([np.median(y[row <= cut]) for row, cut in zip(x, low_cut[:, 0], strict=True)])
+    med_high = np.array([np.median(y[row >= cut]) for row, cut in zip(x, high_cut[:, 0], strict=True)])
+    frame = pd.DataFrame({"option": option, "versus": versus or "", "input": names, "spearman": rho,
+                          "median_low": med_low, "median_high": med_high, "swing": med_high - med_low})
+    return frame.reindex(frame.spearman.abs().sort_values(ascending=False).index).reset_index(drop=True)
+
+
+def label(result: Result, path: str) -> str:
+    """'options[6].costs[7].fte' -> 'Self-hosted ... / MLOps engineer time / fte'."""
+    import re
+
+    match = re.match(r"options\[(\d+)\](?:\.costs\[(\d+)\])?\.?(.*)", path)
+    if not match:
+        return path
+    opt = result.experiment.options[int(match.group(1))]
+    parts = [opt.name]
+    if match.group(2) is not None:
+        parts.append(opt.costs[int(match.group(2))].item)
+    if match.group(3):
+        parts.append(match.group(3))
+    return " / ".join(parts)
+
+
+def default_pairs(result: Result) -> list[tuple[str, str | None]]:
+    """Each self-hosted option alone, and against the API option with the lowest median total."""
+    apis = [o for o in result.options if o.kind == "api"]
+    best = min(apis, key=lambda o: float(np.median(o.totals))).name if apis else None
+    pairs: list[tuple[str, str | None]] = []
+    for opt in result.options:
+        if opt.kind == "self_hosted":
+            pairs.append((opt.name, None))
+            if best is not None:
+                pairs.append((opt.name, best))
+    return pairs
+
+
+def sensitivity_table(result: Result) -> pd.DataFrame:
+    frames = [sensitivity(result, a, b) for a, b in default_pairs(result)]
+    frames = [f.assign(label=[label(result, p) for p in f.input]) for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=["option", "versus", "input", "spearman", "median_low", "median_high", "swing"])
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,92 @@
+"""Decision analytics on drawn samples: sensitivity ranks the dominant input first; safe budgets;
+the article's 2x rule; compare is exact on identical reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from sim.analysis.risk import article_rule, safe_budgets
+from sim.analysis.sensitivity import sensitivity
+from sim.cli import main
+from sim.config import parse_experiment
+from tests.conftest import EXPERIMENTS, fixed_doc
+
+
+def _doc() -> dict:
+    return {
+        "experiment": {"name": "sens", "horizon_months": 12, "paths": 4000, "seed": 21},
+        "workload": {"input_tokens_per_day": "5M to 6M", "output_tokens_per_day": "1M"},
+        "options": [
+            {"name": "api", "kind": "api", "input_per_million": 2.5, "output_per_million": 10.0},
+            {"name": "self", "kind": "self_hosted", "costs": [
+                {"item": "big", "monthly": "1k to 100k"},      # dominant
+                {"item": "small", "monthly": "100 to 120"},    # minor
+                {"item": "people", "fte": 0.2, "annual_cost": "200k to 210k"},
+            ]},
+        ],
+    }
+
+
+def test_tornado_ranks_the_dominant_input_first() -> None:
+    res = sim.run(parse_experiment(_doc()))
+    table = sensitivity(res, "self")
+    assert table.input.iloc[0] == "options[1].costs[0].monthly"
+    assert table.spearman.iloc[0] > 0.95
+    assert table.swing.iloc[0] > 10 * abs(table.swing.iloc[1])
+    diff = sensitivity(res, "self", "api")
+    assert diff.input.iloc[0] == "options[1].costs[0].monthly"
+    # an input the self-hosted total does not use is noise-level
+    api_input = diff[diff.input == "workload.input_tokens_per_day"].spearman.iloc[0]
+    assert api_input < 0 and abs(api_input) < 4 / np.sqrt(4000)
+
+
+def test_safe_budgets_exact_on_fixed_costs() -> None:
+    res = sim.run(parse_experiment(fixed_doc(months=6)), paths=20)
+    safe = safe_budgets(res.option("self"))
+    assert safe == {"safe_monthly_budget_p90": 13275.0, "safe_monthly_budget_p95": 13275.0,
+                    "safe_total_budget_p90": 6 * 13275.0, "safe_total_budget_p95": 6 * 13275.0}
+
+
+def test_article_rule_probability() -> None:
+    res = sim.run(parse_experiment(_doc()))
+    rule = {(a, b): (p, se) for a, b, p, se in article_rule(res)}
+    p, se = rule[("api", "self")]
+    expected = float((res.option("api").totals >= 2 * res.option("self").totals).mean())
+    assert p == expected and se == pytest.approx(np.sqrt(p * (1 - p) / 4000))
+
+
+def test_sensitivity_csv_and_report_section(tmp_path: Path) -> None:
+    res = sim.run(sim.load_experiment(EXPERIMENTS / "article_uncertain.toml"), paths=2000)
+    res.write_report(tmp_path / "r")
+    table = pd.read_csv(tmp_path / "r" / "sensitivity.csv")
+    assert {"option", "versus", "input", "label", "spearman", "swing"} <= set(table.columns)
+    md = (tmp_path / "r" / "report.md").read_text()
+    assert "## What drives the answer" in md and "charts/tornado.png" in md
+    assert "The article's rule" in md and "charts/tail_risk.png" in md
+
+
+def test_compare_is_exact_on_identical_reports(tmp_path: Path, capsys) -> None:
+    exp = str(EXPERIMENTS / "article_uncertain.toml")
+    for name in ("a", "b"):
+        assert main(["run", exp, "--out", str(tmp_path / name), "--paths", "500", "--quiet"]) == 0
+    out = tmp_path / "cmp.csv"
+    assert main(["compare", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(out)]) == 0
+    diff = pd.read_csv(out)
+    assert len(diff) and (diff.difference == 0).all()
+    assert "no differences" in capsys.readouterr().out
+    assert main(["run", exp, "--out", str(tmp_path / "c"), "--paths", "500", "--seed", "9", "--quiet"]) == 0
+    assert main(["compare", str(tmp_path / "a"), str(tmp_path / "c"), "--out", str(out)]) == 0
+    changed = pd.read_csv(out)
+    assert (changed.difference != 0).any()
+    row = changed[(changed.option == "GPT-4o") & (changed.figure == "total_p50")].iloc[0]
+    assert row.difference == pytest.approx(row.after - row.before)
+
+
+def test_compare_rejects_a_folder_without_a_report(tmp_path: Path, capsys) -> None:
+    assert main(["compare", str(tmp_path), str(tmp_path)]) == 2
+    assert "summary.csv" in capsys.readouterr().err
