@@ -214,6 +214,14 @@ class Claim(Strict):
     tolerance: float = Field(default=0.01, gt=0, lt=1)
 
 
+class Correlation(Strict):
+    """A rank (Spearman) correlation between two sampled inputs named by dotted path."""
+
+    a: str
+    b: str
+    rank_correlation: float = Field(ge=-1, le=1)
+
+
 class Experiment(Strict):
     experiment: ExperimentMeta
     workload: Workload
@@ -221,6 +229,7 @@ class Experiment(Strict):
     market: dict[str, AnySpec] = Field(default_factory=dict)
     options: list[Option] = Field(min_length=1)
     claims: list[Claim] = Field(default_factory=list)
+    correlations: list[Correlation] = Field(default_factory=list)
     # filled in by load_experiment, not by the file
     source: str = Field(default="<memory>", exclude=True)
     sha256: str = Field(default="", exclude=True)
@@ -234,6 +243,14 @@ class Experiment(Strict):
             try:
                 check_ref(ref, self.market[ref.name])
             except SpecError as exc:
+                raise _LocatedError(loc, exc.message) from None
+        if self.correlations:
+            from sim.correlations import build_groups
+
+            try:
+                build_groups(self)
+            except ValueError as exc:
+                loc = ("correlations",) if exc.index is None else ("correlations", exc.index, exc.field)
                 raise _LocatedError(loc, exc.message) from None
         names = [o.name for o in self.options]
         dupes = sorted({n for n in names if names.count(n) > 1})
@@ -301,7 +318,7 @@ class _LocatedError(ValueError):
 
 _ALL_FIELDS = sorted({f for m in (ExperimentMeta, Workload, Budget, CostLine, PriceCuts, ApiOption,
                                   SelfHostedOption, Claim, Experiment, Capacity, Provisioning, ApiOps,
-                                  SelfHostedOps)
+                                  SelfHostedOps, Correlation)
                        for f in m.model_fields}
                      - {"source", "sha256"})
 

@@ -54,7 +54,7 @@ class _Chunk:
 def simulate_chunk(exp: Experiment, seed: int, blocks: range, paths: int, keep_lines: bool,
                    reserved_gpus: dict[int, float] | None = None, ops_engine: str = "vectorized") -> _Chunk:
     """Sample the scenario for ``blocks`` and price every option on it (common random numbers)."""
-    sc = Scenario(seed, blocks, paths, exp.horizon, exp.market)
+    sc = Scenario(seed, blocks, paths, exp.horizon, exp.market, correlation_groups(exp))
     tokens = sample_tokens(exp.workload, sc, exp.experiment.days_per_month)
     ctx = PricingContext(sc, tokens, exp.experiment.hours_per_month, exp, reserved_gpus or {}, ops_engine)
     budget = exp.budget.monthly if exp.budget is not None else None
@@ -211,6 +211,13 @@ def run(
     return result
 
 
+def correlation_groups(exp: Experiment) -> list:
+    """The experiment's correlation matrices (validated when the file was loaded)."""
+    from sim.correlations import build_groups
+
+    return build_groups(exp)
+
+
 def metric_names(opt) -> list[str]:
     """Per-month metrics an option reports beyond cost: capacity, then operations."""
     from sim.ops.price import CAUSE_METRICS, OPS_METRICS
@@ -235,7 +242,7 @@ def sized_reservations(exp: Experiment, seed: int, paths: int) -> dict[int, floa
     if not wanted:
         return out
     pilot_blocks = len(block_sizes(min(paths, PILOT_PATHS)))
-    sc = Scenario(seed, range(0, pilot_blocks), paths, exp.horizon, exp.market)
+    sc = Scenario(seed, range(0, pilot_blocks), paths, exp.horizon, exp.market, correlation_groups(exp))
     tokens = sample_tokens(exp.workload, sc, exp.experiment.days_per_month)
     for i, opt in wanted:
         need = size(opt.capacity, f"options[{i}].capacity", sc, tokens, exp.experiment.days_per_month).gpus

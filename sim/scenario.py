@@ -32,7 +32,7 @@ class Scenario:
     """Inputs for the paths of blocks ``blocks`` (a contiguous range) of a run."""
 
     def __init__(self, seed: int, blocks: range, paths_total: int, months: int,
-                 market: dict[str, Distribution | Process] | None = None) -> None:
+                 market: dict[str, Distribution | Process] | None = None, correlations: list | None = None) -> None:
         sizes = block_sizes(paths_total)
         self.seed = seed
         self.blocks = blocks
@@ -43,6 +43,7 @@ class Scenario:
         self.inputs: dict[str, np.ndarray] = {}
         self._cache: dict[str, np.ndarray] = {}
         self.market = market or {}
+        self.groups = {key: group for group in correlations or [] for key in group.keys}
 
     def rng(self, key: str, block: int) -> Generator:
         ss = SeedSequence(self.seed, spawn_key=(block, zlib.crc32(key.encode("utf-8"))))
@@ -79,9 +80,25 @@ class Scenario:
         key, dist = self._resolve(key, dist)
         if isinstance(dist, Fixed):
             return dist.value
+        if key in self.groups and key not in self._cache:
+            self._draw_group(self.groups[key])
         values = self.draw(key, dist.sample)
         self.inputs[key] = values
         return values
+
+    def _draw_group(self, group) -> None:
+        """Draw a correlated group's inputs from their own streams, then reorder them jointly per
+        seed block (Iman-Conover): each marginal is exactly what it would be uncorrelated."""
+        from distributions.correlation import iman_conover
+
+        parts = []
+        for b, size in zip(self.blocks, self.sizes, strict=True):
+            raw = np.column_stack([dist.sample(self.rng(key, b), size)
+                                   for key, dist in zip(group.keys, group.dists, strict=True)])
+            parts.append(iman_conover(raw, group.matrix, self.rng(group.tag, b)))
+        joint = np.concatenate(parts, axis=0)
+        for j, key in enumerate(group.keys):
+            self._cache[key] = joint[:, j]
 
     def series(self, key: str, spec: Distribution | Process) -> np.ndarray | float:
         """A value per month and path, month-major: (months, n) for a process, (1, n) for a scalar

@@ -90,3 +90,59 @@ def test_compare_is_exact_on_identical_reports(tmp_path: Path, capsys) -> None:
 def test_compare_rejects_a_folder_without_a_report(tmp_path: Path, capsys) -> None:
     assert main(["compare", str(tmp_path), str(tmp_path)]) == 2
     assert "summary.csv" in capsys.readouterr().err
+
+
+def _corr_doc(**extra) -> dict:
+    return {
+        "experiment": {"name": "corr", "horizon_months": 6, "paths": 10_000, "seed": 3},
+        "workload": {"input_tokens_per_day": "3M to 8M", "output_tokens_per_day": "1M", "monthly_growth": "0% to 6%"},
+        "market": {"gpu": "2 to 3.5", "path": {"process": "trend", "start": "2 to 3", "annual_change": 0}},
+        "options": [{"name": "s", "kind": "self_hosted", "costs": [
+            {"item": "g", "gpus": 2, "hourly_price": "market.gpu"}, {"item": "m", "monthly": "300 to 600"}]}],
+        **extra,
+    }
+
+
+def test_iman_conover_hits_the_asked_correlations_and_keeps_marginals(tmp_path: Path) -> None:
+    from scipy.stats import spearmanr
+
+    asked = [{"a": "workload.monthly_growth", "b": "market.gpu", "rank_correlation": 0.6},
+             {"a": "options[0].costs[1].monthly", "b": "market.gpu", "rank_correlation": -0.3}]
+    res = sim.run(parse_experiment(_corr_doc(correlations=asked)))
+    plain = sim.run(parse_experiment(_corr_doc()))
+    got = res.inputs
+    assert abs(spearmanr(got["workload.monthly_growth"], got["market.gpu"])[0] - 0.6) < 0.05
+    assert abs(spearmanr(got["options[0].costs[1].monthly"], got["market.gpu"])[0] + 0.3) < 0.05
+    assert abs(spearmanr(got["options[0].costs[1].monthly"], got["workload.monthly_growth"])[0]) < 0.05
+    for key in ("workload.monthly_growth", "market.gpu", "options[0].costs[1].monthly"):
+        assert np.array_equal(np.sort(got[key]), np.sort(plain.inputs[key]))  # same values, reordered
+    res.write_report(tmp_path / "r")
+    table = pd.read_csv(tmp_path / "r" / "correlations.csv")
+    assert list(table.asked) == [0.6, -0.3] and np.allclose(table.achieved, table.asked, atol=0.05)
+
+
+@pytest.mark.parametrize("entries,message", [
+    ([{"a": "workload.monthly_growth", "b": "market.gpu", "rank_correlation": 0.9},
+      {"a": "workload.monthly_growth", "b": "options[0].costs[1].monthly", "rank_correlation": 0.9},
+      {"a": "market.gpu", "b": "options[0].costs[1].monthly", "rank_correlation": -0.9}],
+     "correlations: market.gpu, options[0].costs[1].monthly, workload.monthly_growth: the correlation matrix is "
+     "not positive semi-definite"),
+    ([{"a": "workload.nope", "b": "market.gpu", "rank_correlation": 0.5}],
+     'correlations[0].a: "workload.nope" names no input of this experiment'),
+    ([{"a": "market.path", "b": "market.gpu", "rank_correlation": 0.5}],
+     'correlations[0].a: "market.path" is a process'),
+    ([{"a": "workload.output_tokens_per_day", "b": "market.gpu", "rank_correlation": 0.5}],
+     'correlations[0].a: "workload.output_tokens_per_day" is fixed'),
+    ([{"a": "market.gpu", "b": "market.gpu", "rank_correlation": 0.5}],
+     "correlations[0].b: an input cannot be correlated with itself"),
+    ([{"a": "market.gpu", "b": "workload.monthly_growth", "rank_correlation": 1.5}],
+     "correlations[0].rank_correlation: Input should be less than or equal to 1"),
+])
+def test_bad_correlations_exit_2(entries, message, tmp_path: Path, capsys) -> None:
+    from tests.test_bad_input import to_toml
+
+    f = tmp_path / "c.toml"
+    f.write_text(to_toml(_corr_doc(correlations=entries)))
+    assert main(["validate", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert f"{f}: {message}" in err, err
