@@ -15,9 +15,9 @@ import sim
 from sim.cli import main
 from tests.conftest import EXPERIMENTS, ROOT
 
-REPORT_FILES = {"percentiles.csv", "summary.csv", "line_means.csv", "report.md", "report.html",
+REPORT_FILES = {"percentiles.csv", "summary.csv", "line_means.csv", "sensitivity.csv", "report.md", "report.html",
                 "manifest.json", "charts"}
-CHARTS = {"monthly_fan.png", "cumulative.png", "total_distribution.png", "cost_lines.png"}
+CHARTS = {"monthly_fan.png", "cumulative.png", "total_distribution.png", "cost_lines.png", "tail_risk.png"}
 
 
 def test_run_writes_the_whole_report(tmp_path: Path, capsys) -> None:
@@ -39,7 +39,7 @@ def test_run_writes_the_whole_report(tmp_path: Path, capsys) -> None:
     md = (out / "report.md").read_text()
     assert "## Claims check" in md and "differs by +150.0%" in md  # Together's $405 vs $162
     html = (out / "report.html").read_text()
-    assert html.count("data:image/png;base64,") == 4 and "<table>" in html
+    assert html.count("data:image/png;base64,") == len(CHARTS) and "<table>" in html
 
 
 def test_csvs_are_byte_identical_across_workers(tmp_path: Path) -> None:
