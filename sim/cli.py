@@ -104,6 +104,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = run(exp, paths=args.paths, seed=args.seed, workers=args.workers,
                  chunk_paths=args.chunk_paths or DEFAULT_CHUNK_PATHS, progress=progress, ops=args.ops)
     progress.close()
+    result.run_scenarios()  # [[scenarios]]: the same paths and seed, shocked
     result.percentiles()  # computed (and cached) here so the wall time covers the analysis
     result.summary()
     result.write_report(out, wall_time=time.perf_counter() - t0)

@@ -27,6 +27,7 @@ from sim.specs import (
     Ref,
     check_ref,
 )
+from sim.stress import Shock, StressScenario
 
 #: 365 days / 12 months; the experiment may say otherwise (the article uses 30).
 DAYS_PER_MONTH = 365 / 12
@@ -230,9 +231,11 @@ class Experiment(Strict):
     options: list[Option] = Field(min_length=1)
     claims: list[Claim] = Field(default_factory=list)
     correlations: list[Correlation] = Field(default_factory=list)
+    scenarios: list[StressScenario] = Field(default_factory=list)
     # filled in by load_experiment, not by the file
     source: str = Field(default="<memory>", exclude=True)
     sha256: str = Field(default="", exclude=True)
+    active_scenario: StressScenario | None = Field(default=None, exclude=True)  # set by sim.stress
 
     @model_validator(mode="after")
     def _semantics(self) -> Experiment:
@@ -252,6 +255,14 @@ class Experiment(Strict):
             except ValueError as exc:
                 loc = ("correlations",) if exc.index is None else ("correlations", exc.index, exc.field)
                 raise _LocatedError(loc, exc.message) from None
+        if self.scenarios:
+            from sim.stress import check_scenarios
+
+            for loc, msg in check_scenarios(self):
+                raise _LocatedError(loc, msg)
+            seen = [s.name for s in self.scenarios]
+            if len(set(seen)) != len(seen):
+                raise _LocatedError(("scenarios",), "scenario names must be unique")
         names = [o.name for o in self.options]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
@@ -318,7 +329,7 @@ class _LocatedError(ValueError):
 
 _ALL_FIELDS = sorted({f for m in (ExperimentMeta, Workload, Budget, CostLine, PriceCuts, ApiOption,
                                   SelfHostedOption, Claim, Experiment, Capacity, Provisioning, ApiOps,
-                                  SelfHostedOps, Correlation)
+                                  SelfHostedOps, Correlation, Shock, StressScenario)
                        for f in m.model_fields}
                      - {"source", "sha256"})
 

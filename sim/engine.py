@@ -54,7 +54,10 @@ class _Chunk:
 def simulate_chunk(exp: Experiment, seed: int, blocks: range, paths: int, keep_lines: bool,
                    reserved_gpus: dict[int, float] | None = None, ops_engine: str = "vectorized") -> _Chunk:
     """Sample the scenario for ``blocks`` and price every option on it (common random numbers)."""
-    sc = Scenario(seed, blocks, paths, exp.horizon, exp.market, correlation_groups(exp))
+    from sim.stress import shock_windows
+
+    sc = Scenario(seed, blocks, paths, exp.horizon, exp.market, correlation_groups(exp),
+                  shock_windows(exp.active_scenario, exp.horizon))
     tokens = sample_tokens(exp.workload, sc, exp.experiment.days_per_month)
     ctx = PricingContext(sc, tokens, exp.experiment.hours_per_month, exp, reserved_gpus or {}, ops_engine)
     budget = exp.budget.monthly if exp.budget is not None else None

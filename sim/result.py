@@ -56,6 +56,7 @@ class Result:
     tokens: np.ndarray | None = None  # (months, paths) float32: input + output tokens per month
     ops_engine: str = "vectorized"
     ops_events: int = 0  # DES events processed (0 for the vectorised engine)
+    scenarios: list = field(default_factory=list)  # [(stress scenario name, Result)], same seed and paths
     _tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @property
@@ -102,6 +103,14 @@ class Result:
         if "sensitivity" not in self._tables:
             self._tables["sensitivity"] = sensitivity_table(self)
         return self._tables["sensitivity"].copy()
+
+    def run_scenarios(self) -> list:
+        """Run the experiment's [[scenarios]] at this run's seed and paths (common random numbers)."""
+        from sim.stress import run_scenarios
+
+        if self.experiment.scenarios and not self.scenarios:
+            self.scenarios = run_scenarios(self.experiment, self.paths, self.seed, self.workers, self.ops_engine)
+        return self.scenarios
 
     def write_report(self, out_dir: str | Path, wall_time: float | None = None) -> Path:
         from sim.report.writer import write_report

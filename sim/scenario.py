@@ -32,7 +32,8 @@ class Scenario:
     """Inputs for the paths of blocks ``blocks`` (a contiguous range) of a run."""
 
     def __init__(self, seed: int, blocks: range, paths_total: int, months: int,
-                 market: dict[str, Distribution | Process] | None = None, correlations: list | None = None) -> None:
+                 market: dict[str, Distribution | Process] | None = None, correlations: list | None = None,
+                 shocks: dict | None = None) -> None:
         sizes = block_sizes(paths_total)
         self.seed = seed
         self.blocks = blocks
@@ -44,6 +45,8 @@ class Scenario:
         self._cache: dict[str, np.ndarray] = {}
         self.market = market or {}
         self.groups = {key: group for group in correlations or [] for key in group.keys}
+        #: stress-scenario shocks by key (sim.stress.Window lists); empty in the base case
+        self.shocks = shocks or {}
 
     def rng(self, key: str, block: int) -> Generator:
         ss = SeedSequence(self.seed, spawn_key=(block, zlib.crc32(key.encode("utf-8"))))
@@ -75,9 +78,23 @@ class Scenario:
             return spec.key, self.market[spec.name]
         return key, spec
 
+    def shocked(self, value, *keys: str):
+        """``value`` with any stress shocks on these keys applied (month windows -> (months, n))."""
+        for key in keys:
+            for window in self.shocks.get(key, ()):
+                value = window.apply(value, self.months, self.n)
+        return value
+
     def scalar(self, key: str, dist: Distribution | Ref) -> np.ndarray | float:
         """One draw per path, shape (n,); a plain float for a fixed input (broadcasts anywhere)."""
+        field = key
         key, dist = self._resolve(key, dist)
+        if self.shocks and (field in self.shocks or key in self.shocks):
+            value = self._scalar(key, dist)
+            return self.shocked(value if isinstance(value, float) else value[None, :], field, key)[0]
+        return self._scalar(key, dist)
+
+    def _scalar(self, key: str, dist: Distribution) -> np.ndarray | float:
         if isinstance(dist, Fixed):
             return dist.value
         if key in self.groups and key not in self._cache:
@@ -103,7 +120,13 @@ class Scenario:
     def series(self, key: str, spec: Distribution | Process) -> np.ndarray | float:
         """A value per month and path, month-major: (months, n) for a process, (1, n) for a scalar
         drawn per path, or a float when fixed. Every shape broadcasts against (months, n)."""
+        field = key
         key, spec = self._resolve(key, spec)
+        if self.shocks and (field in self.shocks or key in self.shocks):
+            return self.shocked(self._series(key, spec), field, key)
+        return self._series(key, spec)
+
+    def _series(self, key: str, spec: Distribution | Process) -> np.ndarray | float:
         if isinstance(spec, Process):
             months = self.months
             names: list[str] = []
@@ -117,5 +140,5 @@ class Scenario:
             for j, name in enumerate(names):
                 self.inputs[f"{key}.{name}"] = packed[:, months + j]
             return np.ascontiguousarray(packed[:, :months].T)
-        value = self.scalar(key, spec)
+        value = self._scalar(key, spec)
         return value if isinstance(value, float) else value[None, :]

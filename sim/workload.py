@@ -48,5 +48,6 @@ def sample_tokens(wl: Workload, sc: Scenario, days_per_month: float) -> Tokens:
     per_day_in = np.atleast_1d(sc.scalar("workload.input_tokens_per_day", wl.input_tokens_per_day))
     per_day_out = np.atleast_1d(sc.scalar("workload.output_tokens_per_day", wl.output_tokens_per_day))
     shape = (sc.months, sc.n)
+    mult = sc.shocked(mult, "workload.tokens")  # a stress scenario's traffic shock, if any
     return Tokens(np.broadcast_to(per_day_in[None, :] * mult, shape),
                   np.broadcast_to(per_day_out[None, :] * mult, shape))

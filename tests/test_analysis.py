@@ -146,3 +146,58 @@ def test_bad_correlations_exit_2(entries, message, tmp_path: Path, capsys) -> No
     assert main(["validate", str(f)]) == 2
     err = capsys.readouterr().err
     assert f"{f}: {message}" in err, err
+
+
+def _stress_doc(*shocks, **extra) -> dict:
+    doc = _doc()
+    doc["experiment"].update(paths=2000, horizon_months=12)
+    doc["market"] = {"gpu": {"process": "mean_reverting", "start": "2 to 3.5", "long_run": 2.2,
+                             "half_life_months": 9, "volatility": 0.2}}
+    doc["options"][1]["costs"].append({"item": "gpus", "gpus": 2, "hourly_price": "market.gpu"})
+    doc["scenarios"] = [{"name": "shock", "shocks": list(shocks)}]
+    doc.update(extra)
+    return doc
+
+
+def test_scenario_shocks_change_only_what_they_name() -> None:
+    doc = _stress_doc({"target": "market.gpu", "multiply": 1.8, "from_month": 4, "months": 3})
+    base = sim.run(parse_experiment(doc))
+    (name, shocked), = base.run_scenarios()
+    assert name == "shock"
+    assert np.array_equal(shocked.option("api").totals, base.option("api").totals)
+    gpu_base = next(ln for ln in base.option("self").lines if ln.item == "gpus").by_month
+    gpu_shock = next(ln for ln in shocked.option("self").lines if ln.item == "gpus").by_month
+    outside = np.r_[0:3, 6:12]
+    assert np.array_equal(gpu_base[outside], gpu_shock[outside])
+    np.testing.assert_allclose(gpu_shock[3:6], gpu_base[3:6] * 1.8, rtol=1e-6)
+
+
+def test_traffic_price_and_added_line_shocks() -> None:
+    doc = _stress_doc({"target": "workload.tokens", "multiply": 3, "from_month": 7},
+                      {"target": "options[0].prices", "multiply": 0.5, "from_month": 10},
+                      {"add_line": "contractor", "option": "self", "monthly": 25000, "from_month": 2, "months": 3})
+    base = sim.run(parse_experiment(doc))
+    (_, shocked), = base.run_scenarios()
+    factor = np.r_[np.ones(6), np.full(3, 3.0), np.full(3, 1.5)][:, None]
+    np.testing.assert_allclose(shocked.option("api").by_month, base.option("api").by_month * factor, rtol=1e-6)
+    added = next(ln for ln in shocked.option("self").lines if ln.item == "contractor")
+    assert np.all(added.totals == 75000)
+    table = __import__("sim.stress", fromlist=["scenario_table"]).scenario_table(base, base.scenarios)
+    assert set(table.scenario) == {"base", "shock"}
+
+
+@pytest.mark.parametrize("shock,message", [
+    ({"target": "workload.nothing", "multiply": 2}, 'scenarios[0].shocks[0].target: "workload.nothing" names no input'),
+    ({"target": "workload.monthly_growth", "set": 0.1, "from_month": 6},
+     'scenarios[0].shocks[0].target: "workload.monthly_growth" is drawn once per path'),
+    ({"target": "market.gpu", "multiply": 2, "set": 1}, "scenarios[0].shocks[0]: a target shock needs exactly one"),
+    ({"add_line": "x", "option": "nobody", "monthly": 5}, 'scenarios[0].shocks[0].option: "nobody" names no option'),
+])
+def test_bad_scenarios_exit_2(shock, message, tmp_path: Path, capsys) -> None:
+    from tests.test_bad_input import to_toml
+
+    f = tmp_path / "s.toml"
+    f.write_text(to_toml(_stress_doc(shock)))
+    assert main(["validate", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert f"{f}: {message}" in err, err

@@ -23,7 +23,7 @@ def price_multiplier(opt: ApiOption, key: str, sc: Scenario) -> np.ndarray:
     log_mult = years * np.log1p(change)[None, :]
     if opt.price_cuts is not None:
         log_mult = log_mult + _log_cuts(opt.price_cuts, f"{key}.price_cuts", sc)
-    return np.exp(log_mult)
+    return sc.shocked(np.exp(log_mult), f"{key}.prices")  # a stress scenario's price shock, if any
 
 
 def _log_cuts(cuts: PriceCuts, key: str, sc: Scenario) -> np.ndarray:

@@ -361,6 +361,31 @@ def risk_chart(result: Result, summary: pd.DataFrame, path: Path) -> None:
     plt.close(fig)
 
 
+def scenario_chart(result: Result, path: Path) -> None:
+    """Median and P5-P95 of each option's horizon total, base case and every stress scenario."""
+    runs = [("base", result), *result.scenarios]
+    names = [o.name for o in result.options]
+    fig, ax = plt.subplots(figsize=(9.5, 0.5 * len(names) * len(runs) ** 0.5 + 2.2))
+    width = 0.8 / len(runs)
+    for k, (label, res) in enumerate(runs):
+        y = np.arange(len(names)) - 0.4 + width * (k + 0.5)
+        p5, p50, p95 = (np.array([np.percentile(res.option(n).totals, q) for n in names]) for q in (5, 50, 95))
+        ax.errorbar(p50, y, xerr=[p50 - p5, p95 - p50], fmt="o", color=COLORS[k % 10], ms=4, capsize=2,
+                    label=label)
+    ax.set_yticks(range(len(names)), names)
+    ax.invert_yaxis()
+    if _log_scale_wanted(np.array([np.median(o.totals) for o in result.options])):
+        ax.set_xscale("log")
+    _money_axis(ax, "x")
+    ax.set_xlabel(f"Total over {result.months} months (USD): median, bars P5–P95")
+    ax.grid(alpha=0.3, axis="x", which="both")
+    fig.legend(fontsize=8, ncol=min(4, len(runs)), loc="lower center", frameon=False)
+    ax.set_title(_title(result, "stress scenarios"))
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+
+
 def write_charts(result: Result, bands: pd.DataFrame, folder: Path) -> dict[str, str]:
     """Write every chart; returns name -> path relative to the report folder."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -373,6 +398,8 @@ def write_charts(result: Result, bands: pd.DataFrame, folder: Path) -> dict[str,
     if _capacity_options(result):
         charts["capacity"] = ("capacity.png", lambda p: capacity_chart(result, bands, p))
         charts["utilization"] = ("utilization.png", lambda p: utilization_chart(result, bands, p))
+    if result.scenarios:
+        charts["scenarios"] = ("scenarios.png", lambda p: scenario_chart(result, p))
     summary = result.summary()
     charts["risk"] = ("tail_risk.png", lambda p: risk_chart(result, summary, p))
     sens = result.sensitivity()

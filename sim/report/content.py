@@ -53,6 +53,7 @@ def build_document(result: Result, summary: pd.DataFrame, charts: dict[str, str]
           "each percentile comes from binomial order statistics, so it needs no distributional assumption.")
 
     _risk_section(doc, result, summary, charts)
+    _scenario_section(doc, result, charts)
     _sensitivity_section(doc, result, charts)
     _tco_section(doc, summary)
     _claims_section(doc, result)
@@ -101,6 +102,32 @@ def _risk_section(doc: Document, result: Result, summary: pd.DataFrame, charts: 
         doc.h(3, "The article's rule: self-host only if the API costs at least 2× the true TCO")
         doc.table(["API option", "self-hosted option", "P(API ≥ 2 × self-hosted)"],
                   [[a, b, pct(p, se)] for a, b, p, se in rule])
+
+
+def _scenario_section(doc: Document, result: Result, charts: dict[str, str]) -> None:
+    if not result.scenarios:
+        return
+    from sim.stress import scenario_table
+
+    table = scenario_table(result, result.scenarios)
+    doc.h(2, "Stress scenarios")
+    doc.p("Each scenario re-runs the same paths (same seed) with its shocks, so the change from the base "
+          "case is the shocks' alone; the change is the median of the paired per-path differences.")
+    for spec in result.experiment.scenarios:
+        shocks = "; ".join(
+            (f"{s.target} {'×' + format(s.multiply, 'g') if s.multiply is not None else '= ' + format(s.set, 'g')}"
+             if s.target else f"+ line “{s.add_line}” on {s.option}")
+            + f" from month {s.from_month}" + (f" for {s.months} months" if s.months else "")
+            for s in spec.shocks)
+        doc.p(f"**{spec.name}**: {shocks}.")
+    rows = []
+    for r in table.itertuples():
+        rows.append([r.scenario, r.option, money(r.total_p5), money(r.total_p50), money(r.total_p95),
+                     "" if r.scenario == "base" else money(r.median_change), pct(r.p_cheapest)])
+    doc.table(["scenario", "option", "P5 total", "median total", "P95 total", "median change vs base",
+               "P(cheapest)"], rows)
+    if "scenarios" in charts:
+        doc.image(charts["scenarios"], "Horizon totals per stress scenario")
 
 
 def correlation_table(result: Result) -> pd.DataFrame:

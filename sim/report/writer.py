@@ -76,6 +76,10 @@ def write_tables(result: Result, folder: Path) -> tuple[pd.DataFrame, pd.DataFra
              for o in result.options for ln in o.lines for m in range(result.months)]
     pd.DataFrame(lines).to_csv(folder / "line_means.csv", index=False)
     result.sensitivity().to_csv(folder / "sensitivity.csv", index=False, float_format="%.10g")
+    if result.scenarios:
+        from sim.stress import scenario_table
+
+        scenario_table(result, result.scenarios).to_csv(folder / "scenarios.csv", index=False, float_format="%.10g")
     if result.experiment.correlations:
         from sim.report.content import correlation_table
 
