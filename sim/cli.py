@@ -53,6 +53,18 @@ def _positive(name: str):
     return _whole(name, 1)
 
 
+def _share(text: str) -> float:
+    from distributions import parse_number
+
+    try:
+        value = parse_number(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--precision must be a share such as 1% or 0.01, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"--precision must lie between 0 and 100%, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tcosim", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -64,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=_positive("--workers"), default=1, help="processes (default 1)")
     run.add_argument("--chunk-paths", type=_positive("--chunk-paths"), default=None,
                      help="paths per chunk (memory bound; results do not depend on it)")
+    run.add_argument("--precision", type=_share, default=None,
+                     help='add paths until every P95 total is known to this relative precision, e.g. "1%%"')
+    run.add_argument("--max-paths", type=_positive("--max-paths"), default=1_000_000,
+                     help="the cap for --precision (default 1,000,000)")
     run.add_argument("--ops", choices=["vectorized", "des"], default=None,
                      help="operations engine for [options.ops] (default: the file's experiment.ops)")
     run.add_argument("--quiet", action="store_true", help="no progress bar and no summary table")
@@ -101,8 +117,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     exp = load_experiment(args.experiment)
     out = Path(args.out) if args.out else Path("reports") / exp.experiment.name
     progress = _Progress(enabled=not args.quiet and sys.stderr.isatty())
-    result = run(exp, paths=args.paths, seed=args.seed, workers=args.workers,
-                 chunk_paths=args.chunk_paths or DEFAULT_CHUNK_PATHS, progress=progress, ops=args.ops)
+    kwargs = dict(seed=args.seed, workers=args.workers, chunk_paths=args.chunk_paths or DEFAULT_CHUNK_PATHS,
+                  ops=args.ops)
+    if args.precision is not None:
+        from sim.convergence import run_to_precision
+
+        result = run_to_precision(exp, args.precision, args.paths or exp.experiment.paths, args.max_paths,
+                                  kwargs, progress)
+    else:
+        result = run(exp, paths=args.paths, progress=progress, **kwargs)
     progress.close()
     result.run_scenarios()  # [[scenarios]]: the same paths and seed, shocked
     result.percentiles()  # computed (and cached) here so the wall time covers the analysis

@@ -67,6 +67,7 @@ def build_document(result: Result, summary: pd.DataFrame, charts: dict[str, str]
     _capacity_section(doc, result, summary, charts)
     _ops_section(doc, result, charts)
     _lines_section(doc, result)
+    _precision_section(doc, result, summary)
     _method_section(doc, result)
     return doc
 
@@ -277,6 +278,25 @@ def _lines_section(doc: Document, result: Result) -> None:
         doc.p("Per-line monthly percentile bands were not computed for this run (`line_bands` is "
               "\"auto\": on up to 20,000 paths, to bound memory and time; set `line_bands = true` "
               "to force them). The line means and totals above are exact.")
+
+
+def _precision_section(doc: Document, result: Result, summary: pd.DataFrame) -> None:
+    from sim.convergence import p95_precision
+
+    doc.h(2, "Precision of the headline numbers")
+    asked = result.timings.get("precision_asked")
+    if asked is not None:
+        doc.p(f"Run with `--precision {100 * asked:g}%`: {int(result.timings['precision_rounds'])} round(s), "
+              f"{result.paths:,} paths; the worst P95 precision reached is "
+              f"{100 * result.timings['precision_achieved']:.2f}%.")
+    rows = []
+    for r, opt in zip(summary.itertuples(), result.options, strict=True):
+        mean_rel = r.mean_se / r.mean if r.mean else 0.0
+        med_rel = (r.total_p50_ci_high - r.total_p50_ci_low) / 2 / r.total_p50 if "total_p50_ci_high" in summary \
+            and r.total_p50 else float("nan")
+        rows.append([r.option, f"±{100 * 1.96 * mean_rel:.2f}%", f"±{100 * med_rel:.2f}%",
+                     f"±{100 * p95_precision(opt.totals):.2f}%", f"±{100 * 1.96 * r.p_cheapest_se:.1f} pts"])
+    doc.table(["option", "mean (95% CI)", "median (95% CI)", "P95 (95% CI)", "P(cheapest) (95% CI)"], rows)
 
 
 def _method_section(doc: Document, result: Result) -> None:

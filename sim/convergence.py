@@ -1,0 +1,42 @@
+"""``--precision``: add paths until every option's P95 total is known to the asked relative
+precision (half-width of its 95% order-statistic interval / its value), up to a cap. Draws depend
+only on the seed and the path index, so a larger run extends the smaller one path for path."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.analysis.quantiles import percentile_ci
+from sim.scenario import BLOCK_PATHS
+
+
+def p95_precision(totals: np.ndarray) -> float:
+    """Half-width of the 95% CI of the P95 over its value (0 for a constant)."""
+    est, lo, hi = percentile_ci(totals, [95.0])
+    if est[0] == 0:
+        return 0.0 if hi[0] == lo[0] else math.inf
+    return float((hi[0] - lo[0]) / 2 / abs(est[0]))
+
+
+def run_to_precision(exp, precision: float, start: int, cap: int, run_kwargs: dict, progress=None):
+    """Run with ``start`` paths, then double (in whole seed blocks) until every option's P95
+    precision is within ``precision`` or ``cap`` paths are reached. Returns the last Result, with
+    ``timings["precision_rounds"]``."""
+    from sim.engine import run
+
+    paths = max(BLOCK_PATHS, math.ceil(start / BLOCK_PATHS) * BLOCK_PATHS)
+    rounds = 0
+    while True:
+        rounds += 1
+        result = run(exp, paths=min(paths, cap), progress=progress, **run_kwargs)
+        worst = max(p95_precision(o.totals) for o in result.options)
+        if worst <= precision or paths >= cap:
+            result.timings["precision_rounds"] = rounds
+            result.timings["precision_asked"] = precision
+            result.timings["precision_achieved"] = worst
+            return result
+        # the CI width shrinks like 1/sqrt(n): aim for the asked precision, at least double
+        need = paths * (worst / precision) ** 2 * 1.1
+        paths = min(cap, max(2 * paths, math.ceil(need / BLOCK_PATHS) * BLOCK_PATHS))
