@@ -207,12 +207,12 @@ def test_convergence_stops_at_the_asked_precision() -> None:
     from sim.convergence import p95_precision, run_to_precision
 
     exp = parse_experiment(_doc())
-    res = run_to_precision(exp, 0.01, 2048, 200_000, {})
-    assert res.timings["precision_achieved"] <= 0.01
+    res = run_to_precision(exp, 0.03, 2048, 200_000, {})
+    assert res.timings["precision_achieved"] <= 0.03
     assert max(p95_precision(o.totals) for o in res.options) == res.timings["precision_achieved"]
     assert res.timings["precision_rounds"] >= 2  # 2,048 paths were not enough
     smaller = sim.run(exp, paths=res.paths // 2)
-    assert max(p95_precision(o.totals) for o in smaller.options) > 0.01 * 0.9  # it did not overshoot much
+    assert max(p95_precision(o.totals) for o in smaller.options) > 0.03 * 0.9  # it did not overshoot much
     capped = run_to_precision(exp, 1e-6, 2048, 4096, {})
     assert capped.paths == 4096 and capped.timings["precision_achieved"] > 1e-6
 
@@ -222,6 +222,6 @@ def test_precision_flag_on_the_command_line(tmp_path: Path) -> None:
 
     f = tmp_path / "p.toml"
     f.write_text(to_toml(_doc()))
-    assert main(["run", str(f), "--out", str(tmp_path / "r"), "--precision", "2%", "--quiet"]) == 0
+    assert main(["run", str(f), "--out", str(tmp_path / "r"), "--precision", "5%", "--quiet"]) == 0
     md = (tmp_path / "r" / "report.md").read_text()
-    assert "Run with `--precision 2%`" in md
+    assert "Run with `--precision 5%`" in md
