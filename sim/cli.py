@@ -89,6 +89,14 @@ def build_parser() -> argparse.ArgumentParser:
     cap.add_argument("experiment")
     cap.add_argument("--paths", type=_positive("--paths"), default=None,
                      help="paths to pick the median from (default 2000)")
+    sw = sub.add_parser("sweep", help="run at each value of one input; find the break-even")
+    sw.add_argument("experiment")
+    sw.add_argument("--vary", required=True, help='PATH=START:STOP:log|lin:N or PATH=V1,V2,... '
+                    '(PATH workload.tokens_per_day scales input and output together)')
+    sw.add_argument("--paths", type=_positive("--paths"), default=None, help="paths per point (default: the file's)")
+    sw.add_argument("--seed", type=_whole("--seed", 0), default=None)
+    sw.add_argument("--out", help="folder (default: reports/<experiment name>-sweep)")
+    sw.add_argument("--dask", default=None, help='run the points on Dask: "local" or a scheduler tcp://host:port')
     cmp_ = sub.add_parser("compare", help="differences of headline numbers between two reports")
     cmp_.add_argument("before")
     cmp_.add_argument("after")
@@ -200,6 +208,57 @@ def cmd_capacity(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from sim.config import load_experiment
+    from sim.report.writer import _swap_in
+    from sim.sweep import break_even, parse_vary, sweep, sweep_chart
+
+    exp = load_experiment(args.experiment)
+    try:
+        path, values = parse_vary(args.vary)
+    except ValueError as exc:
+        print(f"tcosim sweep: {exc}", file=sys.stderr)
+        return 2
+    paths = args.paths or exp.experiment.paths
+    seed = exp.experiment.seed if args.seed is None else args.seed
+    client = _dask_client(args.dask) if args.dask else None
+    try:
+        table = sweep(exp, path, values, paths, seed, client)
+    except ValueError as exc:
+        print(f"{args.experiment}: --vary {path}: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if client is not None:
+            client.close()
+    out = Path(args.out) if args.out else Path("reports") / f"{exp.experiment.name}-sweep"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    table.to_csv(tmp / "sweep.csv", index=False, float_format="%.10g")
+    crossings = break_even(table)
+    crossings.to_csv(tmp / "break_even.csv", index=False, float_format="%.10g")
+    sweep_chart(table, exp.experiment.name, path, paths, tmp / "sweep.png")
+    _swap_in(tmp, out)
+    print(f"{exp.experiment.name}: {len(values)} points of {path}, {paths:,} paths each, seed {seed}")
+    for r in crossings.itertuples():
+        where = "never within the sweep" if r.value != r.value else (
+            f"{r.value:,.4g} (band {r.band_low:,.4g} – {r.band_high:,.4g})")
+        print(f"  P({r.option} < {r.versus}) reaches {100 * r.level:.0f}% at {where}")
+    print(f"written to {out}/ (sweep.csv, break_even.csv, sweep.png)")
+    return 0
+
+
+def _dask_client(address: str):
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise SystemExit("tcosim sweep --dask needs Dask: pip install 'tcosim[dask]'") from None
+    if address == "local":
+        return Client(LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None))
+    return Client(address)
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from sim.analysis.compare import compare
 
@@ -233,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {"run": cmd_run, "validate": cmd_validate, "capacity": cmd_capacity, "prices": cmd_prices,
-                "compare": cmd_compare, "bench": cmd_bench}
+                "compare": cmd_compare, "sweep": cmd_sweep, "bench": cmd_bench}
     try:
         return handlers[args.command](args)
     except ExperimentError as exc:

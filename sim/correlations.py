@@ -23,9 +23,9 @@ class CorrelationGroup:
 _TOKEN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\[(\d+)\])?$")
 
 
-def resolve(exp, path: str) -> tuple[str, Distribution]:
+def resolve(exp, path: str, any_value: bool = False) -> tuple[str, Distribution]:
     """Dotted path -> (the key the scenario draws it under, its distribution); ValueError if the
-    path names no sampled scalar input."""
+    path names no sampled scalar input (``any_value``: fixed numbers and processes are fine too)."""
     from sim.specs import Ref
 
     node: object = exp
@@ -49,6 +49,8 @@ def resolve(exp, path: str) -> tuple[str, Distribution]:
     key = path
     if isinstance(node, Ref):
         key, node = node.key, exp.market[node.name]
+    if any_value and isinstance(node, Distribution | Process):
+        return key, node
     if isinstance(node, Process):
         raise ValueError(f'"{path}" is a process; correlations apply to inputs drawn once per path')
     if not isinstance(node, Distribution):

@@ -1,0 +1,82 @@
+"""Sweeps: a closed-form break-even, common random numbers across points, Dask = local."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim.cli import main
+from sim.config import parse_experiment
+from sim.sweep import break_even, crossing, parse_vary, sweep
+
+Z90 = stats.norm.ppf(0.9)
+
+
+def _doc() -> dict:
+    # API: $1 per million tokens, 30-day months -> monthly cost = 30 x tokens/day / 1e6.
+    # Self-hosted: one lognormal monthly amount (P5 $3k, P95 $12k) drawn per path.
+    # P(self cheaper at v) = P(M < 30 v / 1e6) = Phi((ln(30 v / 1e6) - mu) / sigma)
+    return {"experiment": {"name": "be", "horizon_months": 12, "paths": 20_000, "seed": 5, "days_per_month": 30},
+            "workload": {"input_tokens_per_day": "1M", "output_tokens_per_day": 0},
+            "options": [{"name": "api", "kind": "api", "input_per_million": 1.0, "output_per_million": 1.0},
+                        {"name": "self", "kind": "self_hosted", "costs": [{"item": "all", "monthly": "3k to 12k"}]}]}
+
+
+def test_break_even_matches_the_closed_form() -> None:
+    mu, sigma = (math.log(3000) + math.log(12000)) / 2, (math.log(12000) - math.log(3000)) / (2 * 1.6448536269514722)
+    exact = {0.5: math.exp(mu) * 1e6 / 30, 0.9: math.exp(mu + Z90 * sigma) * 1e6 / 30}
+    exp = parse_experiment(_doc())
+    path, values = parse_vary("workload.input_tokens_per_day=50M:1B:log:41")
+    table = sweep(exp, path, values, 20_000, 5)
+    found = break_even(table).set_index("level")
+    for level, value in exact.items():
+        row = found.loc[level]
+        assert row.band_low <= value * 1.02 and value * 0.98 <= row.band_high, (level, value, row)
+        assert abs(row.value / value - 1) < 0.03
+
+
+def test_points_share_their_paths() -> None:
+    exp = parse_experiment(_doc())
+    table = sweep(exp, "workload.input_tokens_per_day", [1e8, 2e8], 2000, 5)
+    medians = table[(table.kind == "self_hosted")].total_p50.to_numpy()
+    assert medians[0] == medians[1]  # the self-hosted total does not depend on the swept input
+
+
+def test_crossing_interpolates_in_log_space() -> None:
+    assert crossing(np.array([1.0, 100.0]), np.array([0.0, 1.0]), 0.5) == pytest.approx(10.0)
+    assert math.isnan(crossing(np.array([1.0, 2.0]), np.array([0.1, 0.2]), 0.5))
+
+
+@pytest.mark.parametrize("text", ["workload.input_tokens_per_day", "x=1:2:cubic:3", "x=0:10:log:4", "x=1:2:lin:1"])
+def test_bad_vary(text) -> None:
+    with pytest.raises(ValueError, match="--vary"):
+        parse_vary(text)
+
+
+def test_sweep_command_and_dask_local_cluster_agree(tmp_path: Path, capsys) -> None:
+    pytest.importorskip("dask.distributed")
+    from tests.test_bad_input import to_toml
+
+    f = tmp_path / "s.toml"
+    f.write_text(to_toml(_doc()))
+    args = ["sweep", str(f), "--vary", "workload.input_tokens_per_day=100M:800M:log:4", "--paths", "3000"]
+    assert main([*args, "--out", str(tmp_path / "local")]) == 0
+    assert main([*args, "--out", str(tmp_path / "dask"), "--dask", "local"]) == 0
+    out = capsys.readouterr().out
+    assert "P(self < api) reaches 50% at" in out
+    for name in ("sweep.csv", "break_even.csv"):
+        assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes()
+    assert (tmp_path / "local" / "sweep.png").exists()
+
+
+def test_sweep_bad_path_exits_2(tmp_path: Path, capsys) -> None:
+    from tests.test_bad_input import to_toml
+
+    f = tmp_path / "s.toml"
+    f.write_text(to_toml(_doc()))
+    assert main(["sweep", str(f), "--vary", "workload.nothing=1,2", "--out", str(tmp_path / "o")]) == 2
+    assert '"workload.nothing" names no input' in capsys.readouterr().err
