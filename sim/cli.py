@@ -239,6 +239,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     crossings = break_even(table)
     crossings.to_csv(tmp / "break_even.csv", index=False, float_format="%.10g")
     sweep_chart(table, exp.experiment.name, path, paths, tmp / "sweep.png")
+    (tmp / "sweep.md").write_text(_sweep_markdown(exp, path, values, paths, seed, crossings), encoding="utf-8")
     _swap_in(tmp, out)
     print(f"{exp.experiment.name}: {len(values)} points of {path}, {paths:,} paths each, seed {seed}")
     for r in crossings.itertuples():
@@ -247,6 +248,22 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         print(f"  P({r.option} < {r.versus}) reaches {100 * r.level:.0f}% at {where}")
     print(f"written to {out}/ (sweep.csv, break_even.csv, sweep.png)")
     return 0
+
+
+def _sweep_markdown(exp, path, values, paths, seed, crossings) -> str:
+    lines = [f"# Sweep of {path}: {exp.experiment.name}", "",
+             f"{len(values)} points from {values[0]:,.4g} to {values[-1]:,.4g}, {paths:,} paths each, seed {seed} "
+             "(the same paths at every point). P is the probability that the self-hosted option's horizon total "
+             "is below the API's, on paired paths; the band comes from ±2 standard errors at the points.", "",
+             "| self-hosted option | API | P reaches 50% at | band | P reaches 90% at | band |",
+             "|:---|:---|---:|---:|---:|---:|"]
+    fmt = lambda v: "beyond the sweep" if v != v else f"{v:,.4g}"  # noqa: E731
+    for (option, versus), g in crossings.groupby(["option", "versus"], sort=False):
+        half, most = g[g.level == 0.5].iloc[0], g[g.level == 0.9].iloc[0]
+        lines.append(f"| {option} | {versus} | {fmt(half.value)} | {fmt(half.band_low)} – {fmt(half.band_high)} | "
+                     f"{fmt(most.value)} | {fmt(most.band_low)} – {fmt(most.band_high)} |")
+    lines += ["", "![sweep](sweep.png)", ""]
+    return "\n".join(lines)
 
 
 def _dask_client(address: str):
