@@ -71,8 +71,6 @@ def plan_replica(model: Model, gpu: Gpu, precision: str, kv_precision: str, tp: 
                  speedup) -> ReplicaPlan:
     """Largest batch that fits the KV memory and meets the time-per-output-token SLO, and the
     replica-seconds each token costs at that batch. Inputs may be floats or (n,) arrays."""
-    from sim.capacity.catalog import BYTES
-
     kv = model.kv_bytes_per_token(kv_precision)
     prompt = np.asarray(prompt_tokens, dtype=float)
     out = np.asarray(output_tokens, dtype=float)
@@ -93,7 +91,6 @@ def plan_replica(model: Model, gpu: Gpu, precision: str, kv_precision: str, tp: 
     flops_rate = gpu.tflops(precision) * 1e12 * EFF_PREFILL[precision] * tp * speedup
     prefill = 2.0 * model.params_b * 1e9 * (1.0 - np.asarray(prefix_hit, dtype=float)) / flops_rate
     ttft = prefill * prompt + step
-    del BYTES
     return ReplicaPlan(batch=np.broadcast_to(batch, np.shape(step)).astype(float),
                        kv_batch_limit=np.broadcast_to(kv_limit, np.shape(step)).astype(float),
                        step_s=step, decode_s_per_token=step / batch, prefill_s_per_token=prefill,

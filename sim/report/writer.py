@@ -11,10 +11,8 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from sim.analysis.bands import level_label
 from sim.report.charts import write_charts
 from sim.report.content import build_document
 from sim.report.document import to_html, to_markdown
@@ -121,5 +119,3 @@ def _swap_in(tmp: Path, out_dir: Path) -> None:
     else:
         os.replace(tmp, out_dir)
 
-
-__all__ = ["level_label", "manifest", "np", "write_report"]
