@@ -161,8 +161,9 @@ def sweep_chart(table: pd.DataFrame, name: str, path_label: str, paths: int, out
 
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(9.5, 8.5), sharex=True)
     opts = table[table.kind != "pair"]
-    for i, (option, g) in enumerate(opts.groupby("option", sort=False)):
-        top.plot(g.value, 100 * g.p, marker="o", ms=3, color=COLORS[i % 10], label=option)
+    color = {option: COLORS[i % 10] for i, option in enumerate(dict.fromkeys(opts.option))}  # same in both panels
+    for option, g in opts.groupby("option", sort=False):
+        top.plot(g.value, 100 * g.p, marker="o", ms=3, color=color[option], label=option)
     top.set_ylabel("P(cheapest of all options)")
     top.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:.0f}%"))
     top.set_ylim(-2, 102)
@@ -171,10 +172,9 @@ def sweep_chart(table: pd.DataFrame, name: str, path_label: str, paths: int, out
     pairs = table[table.kind == "pair"]
     if len(pairs):
         best_api = opts[opts.kind == "api"].groupby("option").total_p50.median().idxmin()
-        for i, (option, g) in enumerate(pairs[pairs.versus == best_api].groupby("option", sort=False)):
-            color = COLORS[(i + 3) % 10]
-            bottom.fill_between(g.value, g.ratio_p5, g.ratio_p95, color=color, alpha=0.15, lw=0)
-            bottom.plot(g.value, g.ratio_p50, color=color, marker="o", ms=3, label=f"{option} ÷ {best_api}")
+        for option, g in pairs[pairs.versus == best_api].groupby("option", sort=False):
+            bottom.fill_between(g.value, g.ratio_p5, g.ratio_p95, color=color[option], alpha=0.15, lw=0)
+            bottom.plot(g.value, g.ratio_p50, color=color[option], marker="o", ms=3, label=f"{option} ÷ {best_api}")
         bottom.axhline(1.0, color="black", ls="--", lw=1)
         bottom.set_yscale("log")
         bottom.set_ylabel("Total cost ratio (median, shaded P5–P95)")
