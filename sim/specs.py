@@ -56,6 +56,18 @@ def _check_range(dist: Distribution, low: float | None, high: float | None) -> N
                             f"or clip = [..., {high:g}]")
 
 
+def median(spec: Distribution | Ref, market: dict | None = None) -> float:
+    """A spec's median (its mean where no quantile function exists), following [market] references."""
+    if isinstance(spec, Ref):
+        spec = (market or {})[spec.name]
+    if spec.is_fixed:
+        return spec.mean
+    try:
+        return float(spec.ppf(0.5))
+    except NotImplementedError:
+        return spec.mean
+
+
 def _process_starts(proc: Process) -> list[Distribution]:
     if isinstance(proc, Trend | GBM | MeanReverting):
         return [proc.start]

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from distributions import Fixed, parse_number
+from sim.specs import median
 
 #: the special path that scales month-1 input and output volume together (their ratio is kept)
 TOKENS_PER_DAY = "workload.tokens_per_day"
@@ -46,18 +47,14 @@ def with_value(exp, path: str, value: float):
     out = copy.deepcopy(exp)
     if path == TOKENS_PER_DAY:
         wl = out.workload
-        med_in = _median(wl.input_tokens_per_day)
-        med_out = _median(wl.output_tokens_per_day)
+        med_in = median(wl.input_tokens_per_day, out.market)
+        med_out = median(wl.output_tokens_per_day, out.market)
         share = med_in / (med_in + med_out) if med_in + med_out > 0 else 1.0
         wl.input_tokens_per_day, wl.output_tokens_per_day = Fixed(value * share), Fixed(value * (1 - share))
         return out
     node, attr = _parent(out, path)
     setattr(node, attr, Fixed(value)) if not isinstance(node, dict) else node.__setitem__(attr, Fixed(value))
     return out
-
-
-def _median(spec) -> float:
-    return spec.mean if spec.is_fixed else float(spec.ppf(0.5))
 
 
 def _parent(exp, path: str):

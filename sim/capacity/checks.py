@@ -7,19 +7,7 @@ import numpy as np
 
 from sim.capacity.catalog import gpus, models, price_range
 from sim.capacity.throughput import HBM_USABLE, plan_replica
-
-
-def _median(spec, market) -> float:
-    from sim.specs import Ref
-
-    if isinstance(spec, Ref):
-        spec = market[spec.name]
-    if spec.is_fixed:
-        return spec.mean
-    try:
-        return float(spec.ppf(0.5))
-    except NotImplementedError:
-        return spec.mean
+from sim.specs import median
 
 
 def check_capacity(exp, index: int) -> list[tuple[tuple, str]]:
@@ -41,8 +29,8 @@ def check_capacity(exp, index: int) -> list[tuple[tuple, str]]:
                  f"{gpu.key} give {usable:,.0f} GB usable: raise tensor_parallel or lower the precision")]
     m = exp.market
     plan = plan_replica(model, gpu, cap.precision, cap.kv_precision, cap.tensor_parallel,
-                        _median(cap.prompt_tokens, m), 1.0, _median(cap.prefix_cache_hit, m),
-                        cap.tpot_slo_ms / 1e3, cap.max_batch, _median(cap.server_speedup, m))
+                        median(cap.prompt_tokens, m), 1.0, median(cap.prefix_cache_hit, m),
+                        cap.tpot_slo_ms / 1e3, cap.max_batch, median(cap.server_speedup, m))
     if not bool(np.all(plan.slo_met)):
         return [(("capacity", "tpot_slo_ms"),
                  f"no batch meets {cap.tpot_slo_ms:g} ms per output token: one sequence already takes "

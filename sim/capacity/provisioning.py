@@ -11,7 +11,7 @@ import numpy as np
 from distributions import parse_distribution
 from sim.capacity.catalog import price_range
 from sim.capacity.config import Capacity, Provisioning
-from sim.capacity.sizing import Sizing, overflow_fraction
+from sim.capacity.sizing import Sizing, as_row, overflow_fraction
 from sim.scenario import Scenario
 from sim.workload import Tokens
 
@@ -78,7 +78,7 @@ def provision(cap: Capacity, prov: Provisioning, key: str, sizing: Sizing, sc: S
                     if prov.spot_discount is not None else default_discount(cap.gpu, "spot"))
             price = od_price * (1.0 - disc)
             lost = sc.scalar(f"{key}.provisioning.preempted_fraction", prov.preempted_fraction)
-            capacity = capacity * (1.0 - _row(lost))
+            capacity = capacity * (1.0 - as_row(lost))
         lines[line_names(prov, months)[0]] = provisioned * tp * hours * price
         gpus_used = provisioned * tp
     else:
@@ -98,10 +98,6 @@ def provision(cap: Capacity, prov: Provisioning, key: str, sizing: Sizing, sc: S
         metrics["overflow_cost"] = np.zeros((months, n))
         metrics["unserved_tokens"] = frac * total_tokens
     return CapacityOutcome(lines, metrics)
-
-
-def _row(value):
-    return value if isinstance(value, float) else np.asarray(value)[None, :]
 
 
 def _with_lead_time(needed: np.ndarray, lead: int) -> np.ndarray:
@@ -153,7 +149,7 @@ def _reserved(cap, prov, key, sizing, sc, hours, reserved_gpus, od_price, lines)
         fee = np.zeros((months, n))
         if ended:
             m = prov.early_termination.month
-            share = _row(sc.scalar(f"{key}.provisioning.early_termination.fee_share",
+            share = as_row(sc.scalar(f"{key}.provisioning.early_termination.fee_share",
                                    prov.early_termination.fee_share))
             fee[m - 1] = np.broadcast_to(n_gpus * hours * locked * (term - m) * share, (1, n))[0]
         lines["Early termination fee"] = fee

@@ -32,7 +32,8 @@ class Sizing:
         return self.replicas * self.tp
 
 
-def _row(value) -> np.ndarray | float:
+def as_row(value) -> np.ndarray | float:
+    """A per-path value as a (1, n) row that broadcasts over months; floats stay floats."""
     return value if isinstance(value, float) else np.asarray(value)[None, :]
 
 
@@ -48,15 +49,15 @@ def size(cap: Capacity, key: str, sc: Scenario, tokens: Tokens, days_per_month: 
                         cap.tpot_slo_ms / 1e3, cap.max_batch,
                         sc.scalar(f"{key}.server_speedup", cap.server_speedup))
     seconds = days_per_month * SECONDS_PER_DAY
-    load = (tokens.input * _row(plan.prefill_s_per_token * np.ones(sc.n))
-            + tokens.output * _row(plan.decode_s_per_token * np.ones(sc.n))) / seconds
+    load = (tokens.input * as_row(plan.prefill_s_per_token * np.ones(sc.n))
+            + tokens.output * as_row(plan.decode_s_per_token * np.ones(sc.n))) / seconds
     peak = sc.scalar(f"{key}.peak_to_average", cap.peak_to_average)
     burst = sc.scalar(f"{key}.burst_factor", cap.burst_factor)
     util = sc.scalar(f"{key}.utilization_cap", cap.utilization_cap)
-    peak_row = _row(np.maximum(peak, 1.0)) if not isinstance(peak, float) else max(peak, 1.0)
-    target = load * peak_row * _row(burst) / np.maximum(_row(util), 1e-9)
+    peak_row = as_row(np.maximum(peak, 1.0)) if not isinstance(peak, float) else max(peak, 1.0)
+    target = load * peak_row * as_row(burst) / np.maximum(as_row(util), 1e-9)
     serving = np.maximum(np.ceil(target - 1e-9), 1.0)  # a deployed service runs one replica at least
-    standby = np.ceil(serving * _row(sc.scalar(f"{key}.standby_fraction", cap.standby_fraction)) - 1e-9)
+    standby = np.ceil(serving * as_row(sc.scalar(f"{key}.standby_fraction", cap.standby_fraction)) - 1e-9)
     replicas = serving + cap.spare_replicas + standby
     return Sizing(plan, load, peak_row, serving, replicas, cap.tensor_parallel)
 
