@@ -161,7 +161,8 @@ class LogNormal(Distribution):
 
     @property
     def mean(self) -> float:
-        return math.exp(self.mu + self.sigma**2 / 2)
+        log_mean = self.mu + self.sigma**2 / 2
+        return math.exp(log_mean) if log_mean < 709.0 else math.inf  # beyond: no float holds it
 
     @property
     def is_fixed(self) -> bool:

@@ -26,6 +26,10 @@ class ProcessDraw:
     params: dict[str, np.ndarray] = field(default_factory=dict)
 
 
+#: per-event values drawn at once; beyond this the rows are drawn in batches (bounded memory)
+MAX_DRAWS_AT_ONCE = 1 << 23
+
+
 def compound_poisson(
     rng: Generator,
     rate: np.ndarray | float,
@@ -35,14 +39,31 @@ def compound_poisson(
     """Counts ~ Poisson(rate) per cell of ``shape`` and the sum of that many iid ``size`` draws.
 
     ``rate`` is per cell (broadcast against ``shape``). Returns (counts, sums), both float64.
+    Memory stays bounded: with more than MAX_DRAWS_AT_ONCE events the sizes are drawn and summed
+    a batch of rows at a time (the same stream, consumed in the same order).
     """
     counts = rng.poisson(np.broadcast_to(rate, shape))
     total = int(counts.sum())
     sums = np.zeros(shape[0] * shape[1])
-    if total:
-        draws = size.sample(rng, total)
-        cells = np.repeat(np.arange(sums.size), counts.ravel())
-        sums = np.bincount(cells, weights=draws, minlength=sums.size)
+    if total <= MAX_DRAWS_AT_ONCE:
+        if total:
+            draws = size.sample(rng, total)
+            cells = np.repeat(np.arange(sums.size), counts.ravel())
+            sums = np.bincount(cells, weights=draws, minlength=sums.size)
+        return counts.astype(float), sums.reshape(shape)
+    per_row = counts.sum(axis=1)
+    start = 0
+    while start < shape[0]:
+        stop = start + 1
+        while stop < shape[0] and per_row[start:stop + 1].sum() <= MAX_DRAWS_AT_ONCE:
+            stop += 1
+        block = counts[start:stop]
+        n = int(block.sum())
+        if n:
+            draws = size.sample(rng, n)
+            cells = np.repeat(np.arange(block.size), block.ravel())
+            sums[start * shape[1]:stop * shape[1]] = np.bincount(cells, weights=draws, minlength=block.size)
+        start = stop
     return counts.astype(float), sums.reshape(shape)
 
 
@@ -56,6 +77,21 @@ def _mgf_log1p(size: Distribution, c: float) -> float:
     return float(size.scipy().expect(lambda s: (1.0 + s) ** c))
 
 
+#: a jump process with more jumps than this a year is volatility, not jumps
+MAX_JUMPS_PER_YEAR = 52.0
+
+
+def _upper_tail(dist: Distribution) -> float:
+    """The largest value a rate can practically take: its 1 - 1e-6 quantile, or its largest component."""
+    if dist.is_fixed:
+        return dist.mean
+    try:
+        return float(dist.ppf(1 - 1e-6))
+    except NotImplementedError:
+        return max(_upper_tail(c) for c in getattr(dist, "components", [dist]) if c is not dist) \
+            if hasattr(dist, "components") else float("inf")
+
+
 @dataclass
 class Jumps:
     """Compound-Poisson jumps in the log value: ``rate_per_year`` events, each multiplying the
@@ -67,6 +103,10 @@ class Jumps:
     def __post_init__(self) -> None:
         if self.rate_per_year.is_fixed and self.rate_per_year.mean < 0:
             raise ValueError("jumps.rate_per_year must be >= 0")
+        highest = _upper_tail(self.rate_per_year)
+        if not highest <= MAX_JUMPS_PER_YEAR:
+            raise ValueError(f"jumps.rate_per_year reaches {highest:.3g}: jumps are rare events (at most "
+                             f"{MAX_JUMPS_PER_YEAR:g} a year); model frequent moves with volatility")
         try:
             lowest = float(self.size.ppf(1e-9))
         except NotImplementedError:

@@ -6,9 +6,10 @@
     res.percentiles(); res.prob_cheapest(); res.write_report("reports/article")
 """
 
-from sim.config import Experiment, load_experiment, parse_experiment
+from sim.config import Experiment
 from sim.engine import run
 from sim.errors import ExperimentError
+from sim.loader import load_experiment, parse_experiment
 from sim.result import Result
 
 __all__ = ["Experiment", "ExperimentError", "Result", "load_experiment", "parse_experiment", "run"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -49,26 +50,66 @@ def builtin_catalog() -> dict[str, PriceEntry]:
     return out
 
 
+#: a price file larger than this is not a price list (LiteLLM's own file is about 1.5 MB)
+MAX_PRICE_FILE_BYTES = 64 * 1024 * 1024
+#: $ per token above which a price is a typo: $10,000 per million tokens
+MAX_PRICE_PER_TOKEN = 0.01
+_PRICE_KEYS = ("input_cost_per_token", "output_cost_per_token", "cache_read_input_token_cost",
+               "input_cost_per_token_batches", "output_cost_per_token_batches")
+
+
+class PriceFileError(ValueError):
+    """A price file that cannot be used; the message names the entry and field at fault."""
+
+
+def _price(name: str, row: dict, key: str) -> float | None:
+    """A per-token price of an entry: None when absent; PriceFileError when not a plausible price."""
+    if key not in row or row[key] is None:
+        return None
+    value = row[key]
+    where = f'"{name}".{key}'
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PriceFileError(f"{where}: expected a number, got {type(value).__name__}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise PriceFileError(f"{where}: must be a finite number, got {value}")
+    if value < 0:
+        raise PriceFileError(f"{where}: must be >= 0, got {value:g}")
+    if value > MAX_PRICE_PER_TOKEN:
+        raise PriceFileError(f"{where}: {value:g} $/token is {value * 1e6:,.0f} $/M tokens, above the plausible "
+                             f"ceiling of {MAX_PRICE_PER_TOKEN * 1e6:,.0f}")
+    return value
+
+
 def litellm_catalog(path: Path) -> dict[str, PriceEntry]:
-    """Read a LiteLLM price file: per-token prices become per-million; batch price -> discount."""
-    data = json.loads(path.read_text(encoding="utf-8"))
+    """Read a LiteLLM price file: per-token prices become per-million; batch price -> discount.
+    Raises PriceFileError (naming the entry) for a file that is not a usable price list."""
+    try:
+        if path.stat().st_size > MAX_PRICE_FILE_BYTES:
+            raise PriceFileError(f"larger than {MAX_PRICE_FILE_BYTES // 2**20} MiB; not a price list")
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise PriceFileError("nested too deeply to be a price list") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PriceFileError(f"not valid JSON: {exc}") from None
     if not isinstance(data, dict):
-        raise ValueError("expected a JSON object of model -> prices")
+        raise PriceFileError("expected a JSON object of model -> prices")
     out = {}
     for name, row in data.items():
         if not isinstance(row, dict) or "input_cost_per_token" not in row:
             continue  # LiteLLM's sample_spec and non-chat entries
-        try:
-            inp = float(row["input_cost_per_token"]) * 1e6
-            outp = float(row.get("output_cost_per_token", 0.0)) * 1e6
-        except (TypeError, ValueError):
-            continue
-        cached = row.get("cache_read_input_token_cost")
-        batch_in = row.get("input_cost_per_token_batches")
-        discount = 1 - float(batch_in) * 1e6 / inp if batch_in is not None and inp > 0 else None
+        inp = _price(name, row, "input_cost_per_token") or 0.0
+        outp = _price(name, row, "output_cost_per_token") or 0.0
+        cached = _price(name, row, "cache_read_input_token_cost")
+        batch_in = _price(name, row, "input_cost_per_token_batches")
+        _price(name, row, "output_cost_per_token_batches")
+        if batch_in is not None and batch_in > inp:
+            raise PriceFileError(f'"{name}".input_cost_per_token_batches: the batch price ({batch_in:g}) is dearer '
+                                 f"than the list price ({inp:g})")
+        discount = 1 - batch_in / inp if batch_in is not None and inp > 0 else None
         out[name] = PriceEntry(
-            name, str(row.get("litellm_provider", "")), name, inp, outp,
-            float(cached) * 1e6 if cached is not None else None, discount,
+            name, str(row.get("litellm_provider", "")), name, inp * 1e6, outp * 1e6,
+            cached * 1e6 if cached is not None else None, discount,
             f"LiteLLM price file {path.name}", "",
         )
     return out
@@ -82,8 +123,11 @@ def resolve_prices(exp: Experiment, base_dir: Path) -> None:
         path = (base_dir / exp.experiment.price_file).resolve()
         try:
             catalog = {**catalog, **litellm_catalog(path)}
-        except (OSError, ValueError) as exc:
-            raise ExperimentError(exp.source, [("experiment.price_file", f"cannot read {path}: {exc}")]) from None
+        except OSError as exc:
+            raise ExperimentError(exp.source, [("experiment.price_file", f"cannot read {path}: {exc.strerror}")]) \
+                from None
+        except PriceFileError as exc:
+            raise ExperimentError(exp.source, [("experiment.price_file", f"{path.name}: {exc}")]) from None
     for i, opt in enumerate(exp.options):
         if not isinstance(opt, ApiOption):
             continue

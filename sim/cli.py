@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import time
 import traceback
+import warnings
 from pathlib import Path
 
-from sim.errors import ExperimentError
+from sim.errors import ExperimentError, UsageError, printable
 
 
 class _Progress:
@@ -53,6 +55,10 @@ def _positive(name: str):
     return _whole(name, 1)
 
 
+#: the finest --precision asked for: 0.01% of a P95 needs ~10^9 paths already
+MIN_PRECISION = 1e-4
+
+
 def _share(text: str) -> float:
     from distributions import parse_number
 
@@ -60,8 +66,9 @@ def _share(text: str) -> float:
         value = parse_number(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"--precision must be a share such as 1% or 0.01, got {text!r}") from None
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"--precision must lie between 0 and 100%, got {text!r}")
+    if not MIN_PRECISION <= value < 1:
+        raise argparse.ArgumentTypeError(f"--precision must lie between {100 * MIN_PRECISION:g}% and 100%, got "
+                                         f"{text!r} (finer precision needs more paths than any machine holds)")
     return value
 
 
@@ -100,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_ = sub.add_parser("compare", help="differences of headline numbers between two reports")
     cmp_.add_argument("before")
     cmp_.add_argument("after")
-    cmp_.add_argument("--out", help="CSV to write (default: compare.csv in the current folder)")
+    cmp_.add_argument("--out", help="folder for compare.csv (default: reports/compare/BEFORE-vs-AFTER)")
     prices = sub.add_parser("prices", help="list the API price catalog")
     prices.add_argument("--file", help="a LiteLLM model_prices_and_context_window JSON to list instead")
     bench = sub.add_parser("bench", help="time the engine on the fixed benchmark experiment")
@@ -118,12 +125,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.analysis.cheapest import prob_cheapest
-    from sim.config import load_experiment
     from sim.engine import DEFAULT_CHUNK_PATHS, run
+    from sim.loader import load_experiment
+    from sim.report.folder import check_out
 
     t0 = time.perf_counter()
     exp = load_experiment(args.experiment)
-    out = Path(args.out) if args.out else Path("reports") / exp.experiment.name
+    out = check_out(args.out if args.out is not None else Path("reports") / exp.experiment.name)
     progress = _Progress(enabled=not args.quiet and sys.stderr.isatty())
     kwargs = dict(seed=args.seed, workers=args.workers, chunk_paths=args.chunk_paths or DEFAULT_CHUNK_PATHS,
                   ops=args.ops)
@@ -141,7 +149,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     result.write_report(out, wall_time=time.perf_counter() - t0)
     if not args.quiet:
         _print_summary(result, prob_cheapest(result))
-        print(f"report: {out}/report.md ({time.perf_counter() - t0:.1f} s)")
+        print(f"report: {_shown(out)}/report.md ({time.perf_counter() - t0:.1f} s)")
     return 0
 
 
@@ -162,7 +170,7 @@ def _print_summary(result, cheapest) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from sim.config import load_experiment
+    from sim.loader import load_experiment
 
     status = 0
     for path in args.experiments:
@@ -173,19 +181,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 print(line, file=sys.stderr)
             status = 2
             continue
-        print(f"{path}: ok ({len(exp.options)} options, {exp.horizon} months, {exp.experiment.paths:,} paths)")
+        print(printable(f"{path}: ok ({len(exp.options)} options, {exp.horizon} months, "
+                        f"{exp.experiment.paths:,} paths)"))
     return status
 
 
 def cmd_prices(args: argparse.Namespace) -> int:
-    from sim.catalog import builtin_catalog, litellm_catalog
+    from sim.catalog import PriceFileError, builtin_catalog, litellm_catalog
 
-    if args.file:
+    if args.file is not None:
         try:
             entries = litellm_catalog(Path(args.file))
-        except (OSError, ValueError) as exc:
-            print(f"{args.file}: cannot read price file: {exc}", file=sys.stderr)
-            return 2
+        except OSError as exc:
+            raise UsageError(f"{args.file}: cannot read price file: {exc.strerror}") from None
+        except PriceFileError as exc:
+            raise UsageError(f"{args.file}: {exc}") from None
     else:
         entries = builtin_catalog()
     print(f"{'catalog name':<34} {'in $/M':>8} {'out $/M':>8} {'cached':>8} {'batch':>6}  source (date)")
@@ -199,8 +209,8 @@ def cmd_prices(args: argparse.Namespace) -> int:
 
 def cmd_capacity(args: argparse.Namespace) -> int:
     from sim.capacity.plan import PLAN_PATHS, plan_lines
-    from sim.config import load_experiment
     from sim.engine import run
+    from sim.loader import load_experiment
 
     exp = load_experiment(args.experiment)
     result = run(exp, paths=args.paths or PLAN_PATHS)
@@ -209,44 +219,38 @@ def cmd_capacity(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    import tempfile
-
-    from sim.config import load_experiment
-    from sim.report.writer import _swap_in
+    from sim.loader import load_experiment
+    from sim.report.folder import check_out, output_folder
     from sim.sweep import break_even, parse_vary, sweep, sweep_chart
 
     exp = load_experiment(args.experiment)
     try:
         path, values = parse_vary(args.vary)
     except ValueError as exc:
-        print(f"tcosim sweep: {exc}", file=sys.stderr)
-        return 2
+        raise UsageError(f"tcosim sweep: {exc}") from None
+    out = check_out(args.out if args.out is not None else Path("reports") / f"{exp.experiment.name}-sweep")
     paths = args.paths or exp.experiment.paths
     seed = exp.experiment.seed if args.seed is None else args.seed
     client = _dask_client(args.dask) if args.dask else None
     try:
         table = sweep(exp, path, values, paths, seed, client)
-    except ValueError as exc:
-        print(f"{args.experiment}: --vary {path}: {exc}", file=sys.stderr)
-        return 2
     finally:
         if client is not None:
             client.close()
-    out = Path(args.out) if args.out else Path("reports") / f"{exp.experiment.name}-sweep"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    table.to_csv(tmp / "sweep.csv", index=False, float_format="%.10g")
     crossings = break_even(table)
-    crossings.to_csv(tmp / "break_even.csv", index=False, float_format="%.10g")
-    sweep_chart(table, exp.experiment.name, path, paths, tmp / "sweep.png")
-    (tmp / "sweep.md").write_text(_sweep_markdown(exp, path, values, paths, seed, crossings), encoding="utf-8")
-    _swap_in(tmp, out)
+    manifest = {"kind": "sweep", "experiment": exp.experiment.name, "experiment_file": exp.source,
+                "experiment_sha256": exp.sha256, "vary": args.vary, "paths": paths, "seed": seed}
+    with output_folder(out, manifest) as tmp:
+        table.to_csv(tmp / "sweep.csv", index=False, float_format="%.10g")
+        crossings.to_csv(tmp / "break_even.csv", index=False, float_format="%.10g")
+        sweep_chart(table, exp.experiment.name, path, paths, tmp / "sweep.png")
+        (tmp / "sweep.md").write_text(_sweep_markdown(exp, path, values, paths, seed, crossings), encoding="utf-8")
     print(f"{exp.experiment.name}: {len(values)} points of {path}, {paths:,} paths each, seed {seed}")
     for r in crossings.itertuples():
         where = "never within the sweep" if r.value != r.value else (
             f"{r.value:,.4g} (band {r.band_low:,.4g} – {r.band_high:,.4g})")
         print(f"  P({r.option} < {r.versus}) reaches {100 * r.level:.0f}% at {where}")
-    print(f"written to {out}/ (sweep.csv, break_even.csv, sweep.png)")
+    print(f"written to {_shown(out)}/ (sweep.csv, break_even.csv, sweep.png)")
     return 0
 
 
@@ -278,24 +282,29 @@ def _dask_client(address: str):
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from sim.analysis.compare import compare
+    from sim.report.folder import check_out, output_folder
 
-    try:
-        table = compare(Path(args.before), Path(args.after))
-    except FileNotFoundError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    out = Path(args.out or "compare.csv")
-    table.to_csv(out, index=False, float_format="%.10g")
+    before, after = Path(args.before), Path(args.after)
+    default = Path("reports") / "compare" / f"{before.resolve().name}-vs-{after.resolve().name}"
+    out = check_out(args.out if args.out is not None else default)
+    result = compare(before, after)
+    table = result.table
+    manifest = {"kind": "compare", "before": str(before), "after": str(after)}
+    with output_folder(out, manifest) as tmp:
+        table.to_csv(tmp / "compare.csv", index=False, float_format="%.10g")
+    for side, names in (("before", result.only_before), ("after", result.only_after)):
+        if names:
+            print(f"only in {side}: {', '.join(names)}")
     changed = table[table.difference.abs() > 0]
     if changed.empty:
-        print(f"no differences in {len(table)} headline figures ({out})")
+        print(f"no differences in {len(table)} headline figures ({_shown(out)}/compare.csv)")
         return 0
     width = max(len(o) for o in changed.option)
     print(f"{'option':<{width}}  {'figure':<26} {'before':>14} {'after':>14} {'change':>9}")
     for r in changed.itertuples():
         rel = "" if r.relative != r.relative else f"{100 * r.relative:+.1f}%"
         print(f"{r.option:<{width}}  {r.figure:<26} {r.before:>14,.4g} {r.after:>14,.4g} {rel:>9}")
-    print(f"{len(changed)} of {len(table)} figures differ; written to {out}")
+    print(f"{len(changed)} of {len(table)} figures differ; written to {_shown(out)}/compare.csv")
     return 0
 
 
@@ -305,26 +314,61 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return bench_main(args.paths, args.workers, args.variant, args.repeat)
 
 
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative to the current folder when inside it."""
+    try:
+        return printable(str(Path(path).relative_to(Path.cwd())))
+    except ValueError:
+        return printable(str(path))
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that the same clean-up runs as for Ctrl-C."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Interrupted(signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {"run": cmd_run, "validate": cmd_validate, "capacity": cmd_capacity, "prices": cmd_prices,
                 "compare": cmd_compare, "sweep": cmd_sweep, "bench": cmd_bench}
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        return handlers[args.command](args)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            status = handlers[args.command](args)
+        _debug_warnings(caught)
+        return status
     except ExperimentError as exc:
         for line in exc.lines():
             print(line, file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("\ntcosim: interrupted; no report was changed", file=sys.stderr)
-        return 130
+    except UsageError as exc:
+        for line in exc.lines():
+            print(line, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as exc:
+        what = "terminated" if isinstance(exc, Interrupted) else "interrupted"
+        print(f"\ntcosim: {what}; workers stopped, no partial report was left", file=sys.stderr)
+        return 143 if isinstance(exc, Interrupted) else 130
     except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
         if os.environ.get("TCOSIM_DEBUG"):
             traceback.print_exc()
-        print(f"tcosim: internal error: {type(exc).__name__}: {exc} (set TCOSIM_DEBUG=1 for a traceback)",
+        print(printable(f"tcosim: internal error: {type(exc).__name__}: {exc} (set TCOSIM_DEBUG=1 for a traceback)"),
               file=sys.stderr)
         return 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _debug_warnings(caught: list) -> None:
+    """Python warnings never reach the user; with TCOSIM_DEBUG=1 they are listed for developers."""
+    if caught and os.environ.get("TCOSIM_DEBUG"):
+        for w in caught:
+            print(f"tcosim debug: {w.category.__name__}: {w.message} ({w.filename}:{w.lineno})", file=sys.stderr)
 
 
 if __name__ == "__main__":

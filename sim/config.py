@@ -1,60 +1,60 @@
-"""The experiment file schema (pydantic v2, unknown keys rejected) and its loader."""
+"""The experiment file schema (pydantic v2): unknown keys, NaN and infinity rejected; names
+printable and unique; every number within its field's range and plausible ceiling."""
 
 from __future__ import annotations
 
-import difflib
-import hashlib
-import re
-import tomllib
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
-from distributions import SpecError
 from sim.capacity.config import Capacity, Provisioning
-from sim.errors import ExperimentError, dotted
+from sim.names import FolderName, Name, Text
 from sim.ops.config import ApiOps, SelfHostedOps
 from sim.specs import (
-    Amount,
-    AmountPath,
+    AnnualCost,
     AnySpec,
+    BytesPerToken,
     Change,
-    EventAmount,
     EventFraction,
+    EventMoney,
+    EventRate,
     Fraction,
-    Quantity,
+    Fte,
+    GpuCount,
+    Growth,
+    HourlyPricePath,
+    HoursPerMonth,
+    MoneyPath,
+    Multiple,
+    PerGB,
     Ref,
-    check_ref,
+    Strict,
+    TokenPrice,
+    TokenPricePath,
+    TokensPerDay,
+    Volatility,
+    _spec,
 )
-from sim.stress import Shock, StressScenario
 
 #: 365 days / 12 months; the experiment may say otherwise (the article uses 30).
 DAYS_PER_MONTH = 365 / 12
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, validate_default=True)
+#: the longest horizon simulated: 20 years (compounding beyond it means nothing for a rental decision)
+MAX_HORIZON = 240
 
 
 class ExperimentMeta(Strict):
-    name: str
-    description: str = ""
-    horizon_months: int = Field(ge=1, le=600)
+    name: FolderName
+    description: Text = ""
+    horizon_months: int = Field(ge=1, le=MAX_HORIZON)
     paths: int = Field(default=10_000, ge=1, le=100_000_000)
     seed: int = Field(default=0, ge=0)
     percentiles: list[float] = Field(default_factory=lambda: [5.0, 25.0, 50.0, 75.0, 95.0])
     days_per_month: float = Field(default=DAYS_PER_MONTH, gt=0, le=31)
     line_bands: bool | Literal["auto"] = "auto"
-    price_file: str | None = None
+    price_file: str | None = Field(default=None, min_length=1, max_length=4096)
     ops: Literal["vectorized", "des"] = "vectorized"  # operations model of [options.ops] (--ops overrides)
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", v):
-            raise ValueError(f'"{v}": use letters, digits, ".", "_" and "-" only (it names the report folder)')
-        return v
 
     @field_validator("percentiles")
     @classmethod
@@ -75,10 +75,10 @@ class ExperimentMeta(Strict):
 class Workload(Strict):
     """Month-1 volume per day, then growth: volume_t = volume_1 * (1 + g)^(t-1) * shock_t."""
 
-    input_tokens_per_day: Quantity
-    output_tokens_per_day: Quantity
-    monthly_growth: Change = 0.0
-    growth_volatility: Quantity = 0.0
+    input_tokens_per_day: TokensPerDay
+    output_tokens_per_day: TokensPerDay
+    monthly_growth: Growth = 0.0
+    growth_volatility: Volatility = 0.0
 
 
 class Budget(Strict):
@@ -110,24 +110,24 @@ Category = Literal["gpu", "redundancy", "infra", "people", "software", "usage", 
 class CostLine(Strict):
     """One named line of a monthly bill, with exactly one driver."""
 
-    item: str = Field(min_length=1)
+    item: Name
     category: Category | None = None
     start_month: int = Field(default=1, ge=1)
     end_month: int | None = Field(default=None, ge=1)
-    monthly: AmountPath | None = None
-    gpus: Quantity | None = None
-    hourly_price: AmountPath | None = None
-    hours_per_month: Quantity | None = None
-    fte: Quantity | None = None
-    annual_cost: Amount | None = None
-    events_per_year: Quantity | None = None
-    cost_per_event: EventAmount | None = None
-    per_million_tokens: AmountPath | None = None
-    per_gb: Amount | None = None
-    bytes_per_token: Quantity | None = None
+    monthly: MoneyPath | None = None
+    gpus: GpuCount | None = None
+    hourly_price: HourlyPricePath | None = None
+    hours_per_month: HoursPerMonth | None = None
+    fte: Fte | None = None
+    annual_cost: AnnualCost | None = None
+    events_per_year: EventRate | None = None
+    cost_per_event: EventMoney | None = None
+    per_million_tokens: TokenPricePath | None = None
+    per_gb: PerGB | None = None
+    bytes_per_token: BytesPerToken | None = None
     tokens: Literal["total", "input", "output"] = "total"
     share_of: str | None = None
-    share: Quantity | None = None
+    share: Multiple | None = None
 
     @model_validator(mode="after")
     def _driver(self) -> CostLine:
@@ -151,24 +151,22 @@ class CostLine(Strict):
 
 
 _DRIVERS_KEYS = sorted({k for req, opt in _DRIVERS.values() for k in (*req, *opt)} - {"tokens"})
-#: names the API option gives its own token lines
-TOKEN_LINES = ("input tokens", "cached input tokens", "output tokens")
 
 
 class PriceCuts(Strict):
     """Discrete price-cut events: Poisson with ``rate_per_year``; each cuts prices by ``size``."""
 
-    rate_per_year: Quantity
+    rate_per_year: _spec(cap=52.0, unit="per year")  # a cut a week would be a price path, not cuts
     size: EventFraction
 
 
 class ApiOption(Strict):
-    name: str = Field(min_length=1)
+    name: Name
     kind: Literal["api"]
-    catalog: str | None = None
-    input_per_million: Amount | None = None
-    output_per_million: Amount | None = None
-    cached_input_per_million: Amount | None = None
+    catalog: str | None = Field(default=None, min_length=1, max_length=200)
+    input_per_million: TokenPrice | None = None
+    output_per_million: TokenPrice | None = None
+    cached_input_per_million: TokenPrice | None = None
     cached_input_share: Fraction = 0.0
     batch_share: Fraction = 0.0
     batch_discount: Fraction | None = None
@@ -179,7 +177,7 @@ class ApiOption(Strict):
 
 
 class SelfHostedOption(Strict):
-    name: str = Field(min_length=1)
+    name: Name
     kind: Literal["self_hosted"]
     capacity: Capacity | None = None  # size GPUs from the workload (with provisioning)
     provisioning: Provisioning | None = None
@@ -211,7 +209,7 @@ class Claim(Strict):
     metric: ClaimMetric
     month: int | None = Field(default=None, ge=1)
     value: float
-    source: str = ""
+    source: Text = Field(default="", max_length=500)
     tolerance: float = Field(default=0.01, gt=0, lt=1)
 
 
@@ -223,174 +221,76 @@ class Correlation(Strict):
     rank_correlation: float = Field(ge=-1, le=1)
 
 
+class Shock(Strict):
+    """One shock of a stress scenario: change an input, the traffic or an API's prices over a window
+    of months (multiply or set), or add a cost line to an option."""
+
+    target: str | None = Field(default=None, min_length=1, max_length=200)  # dotted input path,
+    # "workload.tokens", or "options[i].prices"
+    multiply: float | None = Field(default=None, ge=0)
+    set: float | None = None
+    add_line: Name | None = None  # or: the name of a cost line to add to option ``option``
+    option: str | None = None
+    monthly: MoneyPath | None = None
+    from_month: int = Field(default=1, ge=1)
+    months: int | None = Field(default=None, ge=1)  # default: to the horizon
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Shock:
+        changes = self.target is not None
+        adds = self.add_line is not None
+        if changes == adds:
+            raise ValueError("give either target (with multiply or set) or add_line (with option and monthly)")
+        if changes and (self.multiply is None) == (self.set is None):
+            raise ValueError("a target shock needs exactly one of multiply or set")
+        if adds and (self.option is None or self.monthly is None):
+            raise ValueError("add_line needs option and monthly")
+        return self
+
+
+class StressScenario(Strict):
+    name: Name
+    shocks: list[Shock] = Field(min_length=1)
+
+
+#: Experiment fields the loader fills in; a file may not set them
+INTERNAL_FIELDS = ("source", "sha256", "raw", "base_dir", "active_scenario")
+MarketName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
+
+
 class Experiment(Strict):
     experiment: ExperimentMeta
     workload: Workload
     budget: Budget | None = None
-    market: dict[str, AnySpec] = Field(default_factory=dict)
+    market: dict[MarketName, AnySpec] = Field(default_factory=dict)
     options: list[Option] = Field(min_length=1)
     claims: list[Claim] = Field(default_factory=list)
     correlations: list[Correlation] = Field(default_factory=list)
     scenarios: list[StressScenario] = Field(default_factory=list)
-    # filled in by load_experiment, not by the file
+    # filled in by the loader, not by the file (the loader refuses these keys in a file)
     source: str = Field(default="<memory>", exclude=True)
     sha256: str = Field(default="", exclude=True)
+    raw: dict = Field(default_factory=dict, exclude=True)  # the document as read (sweeps re-validate it)
+    base_dir: str = Field(default="", exclude=True)  # where relative paths in the file start
     active_scenario: StressScenario | None = Field(default=None, exclude=True)  # set by sim.stress
-
-    @model_validator(mode="after")
-    def _semantics(self) -> Experiment:
-        for loc, ref in _refs(self, ()):
-            if ref.name not in self.market:
-                known = ", ".join(f"market.{k}" for k in self.market) or "none defined"
-                raise _LocatedError(loc, f'"{ref.key}" is not defined in [market] (have: {known})')
-            try:
-                check_ref(ref, self.market[ref.name])
-            except SpecError as exc:
-                raise _LocatedError(loc, exc.message) from None
-        if self.correlations:
-            from sim.correlations import build_groups
-
-            try:
-                build_groups(self)
-            except ValueError as exc:
-                loc = ("correlations",) if exc.index is None else ("correlations", exc.index, exc.field)
-                raise _LocatedError(loc, exc.message) from None
-        if self.scenarios:
-            from sim.stress import check_scenarios
-
-            for loc, msg in check_scenarios(self):
-                raise _LocatedError(loc, msg)
-            seen = [s.name for s in self.scenarios]
-            if len(set(seen)) != len(seen):
-                raise _LocatedError(("scenarios",), "scenario names must be unique")
-        names = [o.name for o in self.options]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise _LocatedError(("options",), f"option names must be unique; repeated: {', '.join(dupes)}")
-        for i, opt in enumerate(self.options):
-            items = [c.item for c in opt.costs]
-            rep = sorted({n for n in items if items.count(n) > 1})
-            if rep:
-                raise _LocatedError(("options", i, "costs"), f"cost items must be unique; repeated: {', '.join(rep)}")
-            for j, line in enumerate(opt.costs):
-                if line.share_of is not None and line.share_of not in items[:j]:
-                    raise _LocatedError(("options", i, "costs", j, "share_of"),
-                                        f'"{line.share_of}" names no earlier cost item of this option')
-                if isinstance(opt, ApiOption) and line.item in TOKEN_LINES:
-                    raise _LocatedError(("options", i, "costs", j, "item"),
-                                        f'"{line.item}" is reserved for the API\'s token lines')
-                if line.start_month > self.experiment.horizon_months:
-                    raise _LocatedError(("options", i, "costs", j, "start_month"),
-                                        f"{line.start_month} is past horizon_months ({self.experiment.horizon_months})")
-        for i, opt in enumerate(self.options):
-            if opt.ops is not None:
-                from sim.ops.checks import check_ops
-
-                for loc, msg in check_ops(self, i):
-                    raise _LocatedError(("options", i, "ops", *loc), msg)
-            if isinstance(opt, SelfHostedOption) and opt.capacity is not None:
-                from sim.capacity.checks import check_capacity
-
-                for loc, msg in check_capacity(self, i):
-                    raise _LocatedError(("options", i, *loc), msg)
-        for i, claim in enumerate(self.claims):
-            if claim.option not in names:
-                raise _LocatedError(("claims", i, "option"),
-                                    f'"{claim.option}" names no option (have: {", ".join(names)})')
-            if claim.month is not None and claim.month > self.experiment.horizon_months:
-                raise _LocatedError(("claims", i, "month"), f"{claim.month} is past horizon_months")
-            opt = self.options[names.index(claim.option)]
-            if claim.metric == "tco_multiplier" and not has_gpu_lines(opt):
-                raise _LocatedError(("claims", i, "metric"),
-                                    f'tco_multiplier needs a cost line of category "gpu" in "{claim.option}"')
-        return self
 
     @property
     def horizon(self) -> int:
         return self.experiment.horizon_months
 
 
-def _refs(node: object, loc: tuple) -> list[tuple[tuple, Ref]]:
+def refs(node: object, loc: tuple = ()) -> list[tuple[tuple, Ref]]:
     """Every [market] reference in the experiment, with its location."""
     if isinstance(node, Ref):
         return [(loc, node)]
     if isinstance(node, BaseModel):
-        return [r for name in type(node).model_fields for r in _refs(getattr(node, name), (*loc, name))]
+        return [r for name in type(node).model_fields for r in refs(getattr(node, name), (*loc, name))]
     if isinstance(node, list):
-        return [r for i, item in enumerate(node) for r in _refs(item, (*loc, i))]
+        return [r for i, item in enumerate(node) for r in refs(item, (*loc, i))]
     return []
 
 
-class _LocatedError(ValueError):
-    def __init__(self, loc: tuple, msg: str) -> None:
-        super().__init__(msg)
-        self.loc, self.msg = loc, msg
-
-
-_ALL_FIELDS = sorted({f for m in (ExperimentMeta, Workload, Budget, CostLine, PriceCuts, ApiOption,
-                                  SelfHostedOption, Claim, Experiment, Capacity, Provisioning, ApiOps,
-                                  SelfHostedOps, Correlation, Shock, StressScenario)
-                       for f in m.model_fields}
-                     - {"source", "sha256"})
-
-
-def _format(err: dict[str, Any]) -> tuple[str, str]:
-    loc = list(err["loc"])
-    # drop the discriminator tag pydantic inserts after options[i]
-    loc = [p for k, p in enumerate(loc) if not (k > 0 and isinstance(loc[k - 1], int) and p in ("api", "self_hosted"))]
-    ctx = err.get("ctx") or {}
-    kind = err["type"]
-    if kind == "spec":
-        path = dotted(loc)
-        sub = ctx.get("subpath", "")
-        if sub:
-            path = f"{path}{'' if sub.startswith('[') else '.'}{sub}"
-        return path, ctx["message"]
-    if kind == "extra_forbidden":
-        key = str(loc[-1])
-        near = difflib.get_close_matches(key, _ALL_FIELDS, n=1)
-        hint = f' (did you mean "{near[0]}"?)' if near else ""
-        return dotted(loc), f"unknown key{hint}"
-    if kind == "missing":
-        return dotted(loc), "required field is missing"
-    if kind == "union_tag_invalid":
-        return dotted([*loc, "kind"]), f'unknown option kind {ctx.get("tag")!r} (expected "api" or "self_hosted")'
-    if kind == "union_tag_not_found":
-        return dotted([*loc, "kind"]), 'required: kind = "api" or "self_hosted"'
-    msg = err["msg"]
-    value_error = ctx.get("error")
-    if isinstance(value_error, _LocatedError):
-        return dotted([*loc, *value_error.loc]), value_error.msg
-    msg = msg.removeprefix("Value error, ")
-    return dotted(loc), msg
-
-
-def parse_experiment(data: dict[str, Any], source: str = "<memory>") -> Experiment:
-    """Validate a parsed TOML document; raise ExperimentError listing every problem."""
-    try:
-        exp = Experiment.model_validate(data)
-    except ValidationError as exc:
-        problems = list(dict.fromkeys(_format(e) for e in exc.errors()))
-        raise ExperimentError(source, problems) from None
-    exp.source = source
-    return exp
-
-
-def load_experiment(path: str | Path) -> Experiment:
-    """Read, parse and validate an experiment file (TOML), resolving catalog prices."""
-    from sim.catalog import resolve_prices  # local: catalog reads files relative to the experiment
-
-    path = Path(path)
-    name = str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ExperimentError(name, [("", f"cannot read file: {exc.strerror}")]) from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ExperimentError(name, [("", f"not valid TOML: {exc}")]) from None
-    exp = parse_experiment(data, name)
-    exp.sha256 = hashlib.sha256(raw).hexdigest()
-    resolve_prices(exp, base_dir=path.parent)
-    return exp
+ALL_FIELDS = sorted({f for m in (ExperimentMeta, Workload, Budget, CostLine, PriceCuts, ApiOption,
+                                 SelfHostedOption, Claim, Experiment, Capacity, Provisioning, ApiOps,
+                                 SelfHostedOps, Correlation, StressScenario, Shock)
+                     for f in m.model_fields} - set(INTERNAL_FIELDS))

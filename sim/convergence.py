@@ -38,5 +38,6 @@ def run_to_precision(exp, precision: float, start: int, cap: int, run_kwargs: di
             result.timings["precision_achieved"] = worst
             return result
         # the CI width shrinks like 1/sqrt(n): aim for the asked precision, at least double
-        need = paths * (worst / precision) ** 2 * 1.1
-        paths = min(cap, max(2 * paths, math.ceil(need / BLOCK_PATHS) * BLOCK_PATHS))
+        ratio = worst / precision if math.isfinite(worst) else math.inf
+        need = paths * min(ratio, 1e6) ** 2 * 1.1
+        paths = int(min(cap, max(2 * paths, math.ceil(need / BLOCK_PATHS) * BLOCK_PATHS)))

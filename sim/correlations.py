@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from distributions import Distribution, Process
+from distributions import Distribution, Fixed, Process
 from distributions.correlation import check_psd
 
 
@@ -51,6 +51,8 @@ def resolve(exp, path: str, any_value: bool = False) -> tuple[str, Distribution]
         key, node = node.key, exp.market[node.name]
     if any_value and isinstance(node, Distribution | Process):
         return key, node
+    if any_value and isinstance(node, int | float) and not isinstance(node, bool):
+        return key, Fixed(float(node))  # a plain number of the schema (a count, a month)
     if isinstance(node, Process):
         raise ValueError(f'"{path}" is a process; correlations apply to inputs drawn once per path')
     if not isinstance(node, Distribution):

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
 
 import numpy as np
 
 from sim.config import Experiment
+from sim.errors import ExperimentError
+from sim.memory import check_fits, estimate
 from sim.options import PricingContext, price_option
+from sim.parallel import worker_pool
 from sim.result import LineResult, OptionResult, Result
 from sim.scenario import BLOCK_PATHS, Scenario, block_sizes
 from sim.workload import sample_tokens
@@ -33,8 +34,9 @@ AUTO_LINE_BAND_PATHS = 20_000
 
 @dataclass
 class _OptionChunk:
-    by_month: np.ndarray  # (months, n) float32, month-major
+    by_month: np.ndarray | None  # (months, n) float32, month-major (None when totals_only)
     totals: np.ndarray
+    worst_month: np.ndarray  # (n,) the dearest month of each path
     line_totals: list[np.ndarray]
     line_sums: list[np.ndarray]  # per line: (blocks, months) sums
     line_by_month: list[np.ndarray] | None
@@ -47,13 +49,15 @@ class _OptionChunk:
 class _Chunk:
     options: list[_OptionChunk]
     inputs: dict[str, np.ndarray]
-    tokens: np.ndarray  # (months, n) float32 input + output tokens per month
+    tokens: np.ndarray | None  # (months, n) float32 input + output tokens per month
     ops_events: int = 0  # DES events processed
 
 
 def simulate_chunk(exp: Experiment, seed: int, blocks: range, paths: int, keep_lines: bool,
-                   reserved_gpus: dict[int, float] | None = None, ops_engine: str = "vectorized") -> _Chunk:
-    """Sample the scenario for ``blocks`` and price every option on it (common random numbers)."""
+                   reserved_gpus: dict[int, float] | None = None, ops_engine: str = "vectorized",
+                   totals_only: bool = False) -> _Chunk:
+    """Sample the scenario for ``blocks`` and price every option on it (common random numbers).
+    ``totals_only`` returns per-path totals, worst month and months over budget alone."""
     from sim.stress import shock_windows
 
     sc = Scenario(seed, blocks, paths, exp.horizon, exp.market, correlation_groups(exp),
@@ -64,24 +68,33 @@ def simulate_chunk(exp: Experiment, seed: int, blocks: range, paths: int, keep_l
     slices = sc.block_slices()
     categories = line_names(exp)
     out = []
-    for i, opt in enumerate(exp.options):
-        lines, metrics = price_option(opt, i, ctx)
-        total = np.zeros(ctx.shape)
-        for cost in lines.values():
-            total += cost
-        line_totals = {item: _path_totals(cost, ctx.shape) for item, cost in lines.items()}
-        gpu = [line_totals[item] for item, cat in categories[i] if cat == "gpu"]
-        out.append(_OptionChunk(
-            by_month=total.astype(np.float32),
-            totals=total.sum(axis=0),
-            line_totals=list(line_totals.values()),
-            line_sums=[_block_month_sums(cost, ctx.shape, slices) for cost in lines.values()],
-            line_by_month=[np.broadcast_to(c, ctx.shape).astype(np.float32) for c in lines.values()]
-            if keep_lines else None,
-            gpu_totals=sum(gpu[1:], gpu[0].copy()) if gpu else None,
-            months_over=(total > budget).sum(axis=0).astype(np.int16) if budget else None,
-            metrics={k: np.broadcast_to(v, ctx.shape).astype(np.float32) for k, v in metrics.items()},
-        ))
+    with np.errstate(over="ignore", invalid="ignore"):  # run() refuses non-finite totals by name
+        for i, opt in enumerate(exp.options):
+            lines, metrics = price_option(opt, i, ctx)
+            total = np.zeros(ctx.shape)
+            for cost in lines.values():
+                total += cost
+            line_totals = {item: _path_totals(cost, ctx.shape) for item, cost in lines.items()}
+            gpu = [line_totals[item] for item, cat in categories[i] if cat == "gpu"]
+            months_over = (total > budget).sum(axis=0).astype(np.int16) if budget else None
+            if totals_only:
+                out.append(_OptionChunk(None, total.sum(axis=0), total.max(axis=0), [], [], None, None,
+                                        months_over, {}))
+                continue
+            out.append(_OptionChunk(
+                by_month=total.astype(np.float32),
+                totals=total.sum(axis=0),
+                worst_month=total.max(axis=0),
+                line_totals=list(line_totals.values()),
+                line_sums=[_block_month_sums(cost, ctx.shape, slices) for cost in lines.values()],
+                line_by_month=[np.broadcast_to(c, ctx.shape).astype(np.float32) for c in lines.values()]
+                if keep_lines else None,
+                gpu_totals=sum(gpu[1:], gpu[0].copy()) if gpu else None,
+                months_over=months_over,
+                metrics={k: np.broadcast_to(v, ctx.shape).astype(np.float32) for k, v in metrics.items()},
+            ))
+    if totals_only:
+        return _Chunk(out, {}, None, ctx.ops_events)
     return _Chunk(out, sc.inputs, (tokens.input + tokens.output).astype(np.float32), ctx.ops_events)
 
 
@@ -169,9 +182,12 @@ def run(
     chunk_paths: int = DEFAULT_CHUNK_PATHS,
     progress: Callable[[int, int], None] | None = None,
     ops: str | None = None,
+    totals_only: bool = False,
 ) -> Result:
     """Simulate ``paths`` paths (default: the file's) and return the Result. ``ops`` overrides
-    the experiment's operations engine ("vectorized" or "des")."""
+    the experiment's operations engine ("vectorized" or "des"). ``totals_only`` keeps per-path
+    totals, worst months and months over budget alone (a stress scenario's re-run needs no more).
+    Raises MemoryLimit, before allocating, when the result would not fit in memory."""
     t0 = time.perf_counter()
     paths = exp.experiment.paths if paths is None else int(paths)
     seed = exp.experiment.seed if seed is None else int(seed)
@@ -180,12 +196,17 @@ def run(
     if workers < 1:
         raise ValueError("workers must be >= 1")
     band_setting = exp.experiment.line_bands
-    keep = band_setting is True or (band_setting == "auto" and paths <= AUTO_LINE_BAND_PATHS)
+    keep = not totals_only and (band_setting is True or (band_setting == "auto" and paths <= AUTO_LINE_BAND_PATHS))
     months = exp.horizon
     names = line_names(exp)
-    results = [_empty_option(opt.name, opt.kind, names[i], months, paths, keep, exp)
+    need = estimate(exp, [len(n) for n in names], [len(metric_names(o)) for o in exp.options], keep, totals_only,
+                    workers, min(chunk_paths, paths))
+    check_fits(need, paths)
+    results = [_empty_option(opt.name, opt.kind, names[i], months, paths, keep, exp, totals_only)
                for i, opt in enumerate(exp.options)]
-    inputs: dict[str, np.ndarray] = {"__tokens__": np.empty((months, paths), dtype=np.float32)}
+    inputs: dict[str, np.ndarray] = {}
+    if not totals_only:
+        inputs["__tokens__"] = np.empty((months, paths), dtype=np.float32)
     plan = chunk_plan(paths, chunk_paths)
     sizes = block_sizes(paths)
     reserved = sized_reservations(exp, seed, paths)
@@ -195,19 +216,22 @@ def run(
     if ops_engine == "des" and any(o.kind == "self_hosted" and o.ops is not None for o in exp.options):
         chunk_paths = BLOCK_PATHS  # SimPy is slow per path: spread it over the workers finely
         plan = chunk_plan(paths, chunk_paths)
-    tasks = [(seed, blocks, paths, keep, reserved, ops_engine) for blocks in plan]
+    tasks = [(seed, blocks, paths, keep, reserved, ops_engine, totals_only) for blocks in plan]
     events: list[int] = []
     if workers == 1:
         chunks = (simulate_chunk(exp, *task) for task in tasks)
         _collect(chunks, plan, sizes, results, inputs, paths, progress, events)
     else:
-        ctx = get_context("fork")
-        with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(exp,)) as pool:
-            _collect(pool.map(_worker, tasks), plan, sizes, results, inputs, paths, progress, events)
+        with worker_pool(min(workers, len(tasks)), _init_worker, (exp,)) as pool:
+            _collect(pool.imap(_worker, tasks), plan, sizes, results, inputs, paths, progress, events)
     for res in results:
         for line in res.lines:
             line.mean_by_month /= paths
-    tokens = inputs.pop("__tokens__")
+    tokens = inputs.pop("__tokens__", None)
+    for i, res in enumerate(results):
+        if not np.isfinite(res.totals).all():
+            raise ExperimentError(exp.source, [(f"options[{i}]", f'"{res.name}" costs overflow (reach infinity) '
+                                                                "on some paths: its inputs are too extreme to add up")])
     result = Result(exp, paths, seed, results, inputs, workers, chunk_paths, keep, reserved_gpus=reserved,
                     tokens=tokens, ops_engine=ops_engine, ops_events=sum(events))
     result.timings["simulate"] = time.perf_counter() - t0
@@ -255,19 +279,23 @@ def sized_reservations(exp: Experiment, seed: int, paths: int) -> dict[int, floa
     return out
 
 
-def _empty_option(name, kind, lines, months, paths, keep, exp) -> OptionResult:
+def _empty_option(name, kind, lines, months, paths, keep, exp, totals_only=False) -> OptionResult:
     opt = next(o for o in exp.options if o.name == name)
+    months_over = (np.empty(paths, dtype=np.int16) if exp.budget is not None and exp.budget.monthly else None)
+    if totals_only:
+        return OptionResult(name=name, kind=kind, by_month=None, totals=np.empty(paths), lines=[],
+                            worst_month=np.empty(paths), months_over_budget=months_over)
     has_gpu = any(cat == "gpu" for _, cat in lines)
     return OptionResult(
         name=name, kind=kind,
         by_month=np.empty((months, paths), dtype=np.float32),
         totals=np.empty(paths),
+        worst_month=np.empty(paths),
         lines=[LineResult(item, cat, np.empty(paths), np.zeros(months),
                           np.empty((months, paths), dtype=np.float32) if keep else None)
                for item, cat in lines],
         gpu_totals=np.empty(paths) if has_gpu else None,
-        months_over_budget=np.empty(paths, dtype=np.int16)
-        if exp.budget is not None and exp.budget.monthly else None,
+        months_over_budget=months_over,
         metrics={k: np.empty((months, paths), dtype=np.float32) for k in metric_names(opt)},
     )
 
@@ -279,8 +307,10 @@ def _collect(chunks, plan, sizes, results, inputs, paths, progress, events) -> N
         stop = start + sum(sizes[b] for b in blocks)
         cols = slice(start, stop)
         for res, oc in zip(results, chunk.options, strict=True):
-            res.by_month[:, cols] = oc.by_month
+            if res.by_month is not None:
+                res.by_month[:, cols] = oc.by_month
             res.totals[cols] = oc.totals
+            res.worst_month[cols] = oc.worst_month
             for j, line in enumerate(res.lines):
                 line.totals[cols] = oc.line_totals[j]
                 for block_sum in oc.line_sums[j]:  # in block order, whatever the chunking
@@ -293,7 +323,8 @@ def _collect(chunks, plan, sizes, results, inputs, paths, progress, events) -> N
                 res.months_over_budget[cols] = oc.months_over
             for key, values in oc.metrics.items():
                 res.metrics[key][:, cols] = values
-        inputs["__tokens__"][:, cols] = chunk.tokens
+        if chunk.tokens is not None:
+            inputs["__tokens__"][:, cols] = chunk.tokens
         events.append(chunk.ops_events)
         for key, values in chunk.inputs.items():
             if key not in inputs:

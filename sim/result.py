@@ -29,9 +29,10 @@ class LineResult:
 class OptionResult:
     name: str
     kind: str
-    by_month: np.ndarray  # (months, paths) float32 monthly cost (month-major for fast percentiles)
+    by_month: np.ndarray | None  # (months, paths) float32 monthly cost (month-major); None: totals only
     totals: np.ndarray  # (paths,) float64 horizon total
     lines: list[LineResult]
+    worst_month: np.ndarray | None = None  # (paths,) float64 the dearest month of each path
     gpu_totals: np.ndarray | None = None  # (paths,) horizon total of the option's GPU lines
     months_over_budget: np.ndarray | None = None  # (paths,) int16, months above budget.monthly
     metrics: dict[str, np.ndarray] = field(default_factory=dict)  # capacity: (months, paths) float32

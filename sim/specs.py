@@ -1,12 +1,21 @@
-"""Pydantic field types for numeric specs: parse the distribution grammar and check its range."""
+"""Pydantic field types for numeric specs: parse the distribution grammar and check its range.
+
+Each field type is a ``SpecField``: the range a value must lie in (checked exactly for fixed
+values, by P5/P95 for uncertain ones), and a plausible ceiling for the field (a GPU-hour above
+$1,000, a line above $1B a month) that the mean and the P95 must not exceed: a number that is
+representable but absurd is refused where it is written, before it can overflow a sum or a chart.
+Processes are checked against the same ceiling once the horizon is known (sim.plausible).
+"""
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BeforeValidator
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic_core import PydanticCustomError
 
 from distributions import (
@@ -19,6 +28,13 @@ from distributions import (
     parse_spec,
 )
 from distributions.processes import GBM, MeanReverting, Trend
+
+
+class Strict(BaseModel):
+    """The base of every experiment-file table: unknown keys, NaN and infinity refused."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, validate_default=True,
+                              allow_inf_nan=False)
 
 
 def tail(dist: Distribution, upper: bool) -> float:
@@ -38,22 +54,70 @@ def tail(dist: Distribution, upper: bool) -> float:
     return float(dist.ppf(0.95 if upper else 0.05))
 
 
-def _check_range(dist: Distribution, low: float | None, high: float | None) -> None:
-    """Reject values outside [low, high]: fixed ones exactly, uncertain ones by their P5/P95."""
-    if low is not None:
-        lo = tail(dist, upper=False)
-        if dist.is_fixed and lo < low:
-            raise SpecError(f"must be >= {low:g}, got {lo:g}")
-        if lo < low:
-            raise SpecError(f"can be below {low:g} (its P5 is {lo:.4g}): use a lognormal "
-                            f"(0 < A < B) or clip = [{low:g}, ...]")
-    if high is not None:
-        hi = tail(dist, upper=True)
-        if dist.is_fixed and hi > high:
-            raise SpecError(f"must be <= {high:g}, got {hi:g}")
-        if hi > high:
-            raise SpecError(f"can exceed {high:g} (its P95 is {hi:.4g}): use a beta or pert, "
-                            f"or clip = [..., {high:g}]")
+def _fmt(x: float) -> str:
+    return f"{x:,.6g}" if abs(x) < 1e6 else f"{x:.3g}"
+
+
+@dataclass(frozen=True)
+class SpecField:
+    """What a numeric field accepts: a spec (process or not) within [low, high], whose mean and
+    P95 stay at or below ``cap`` (the plausible ceiling, in ``unit``)."""
+
+    allow_process: bool = False
+    low: float | None = 0.0
+    high: float | None = None
+    cap: float | None = None
+    unit: str = ""
+    hint: str = ""  # shown when the value is too large (e.g. percentages written without "%")
+    allow_ref: bool = True
+
+    def check(self, dist: Distribution) -> None:
+        """Raise SpecError if ``dist`` leaves [low, high] or its mean or P95 exceeds the cap."""
+        hint = f" ({self.hint})" if self.hint else ""
+        if self.low is not None:
+            lo = tail(dist, upper=False)
+            if dist.is_fixed and lo < self.low:
+                raise SpecError(f"must be >= {self.low:g}, got {lo:g}")
+            if lo < self.low:
+                raise SpecError(f"can be below {self.low:g} (its P5 is {lo:.4g}): use a lognormal "
+                                f"(0 < A < B) or clip = [{self.low:g}, ...]")
+        if self.high is not None:
+            hi = tail(dist, upper=True)
+            if dist.is_fixed and hi > self.high:
+                raise SpecError(f"must be <= {self.high:g}, got {hi:g}{hint}")
+            if hi > self.high:
+                fix = f"{self.hint}, or bound it" if self.hint else "bound it"
+                raise SpecError(f"can exceed {self.high:g} (its P95 is {hi:.4g}): {fix} with a beta, a pert "
+                                f"or clip = [..., {self.high:g}]")
+        if self.cap is not None:
+            unit = f" {self.unit}" if self.unit else ""
+            for what, value in (("P95", tail(dist, upper=True)), ("mean", dist.mean)):
+                if not math.isfinite(value) or value > self.cap:
+                    raise SpecError(f"its {what} is {_fmt(value)}{unit}, above the plausible ceiling of "
+                                    f"{_fmt(self.cap)}{unit} for this field{hint}")
+
+    def __call__(self, value: Any) -> Distribution | Process | Ref:
+        if isinstance(value, Distribution | Process | Ref):
+            return value
+        match = _REF.match(value) if isinstance(value, str) else None
+        if match:
+            if not self.allow_ref:
+                raise PydanticCustomError("spec", "{message}", {
+                    "message": "a [market] reference is not allowed here: this value is drawn per event, "
+                               "so it cannot be shared", "subpath": ""})
+            return Ref(match.group(1), self)
+        try:
+            spec = parse_spec(value) if self.allow_process else parse_distribution(value)
+            for d in process_starts(spec) if isinstance(spec, Process) else [spec]:
+                self.check(d)
+        except SpecError as exc:
+            raise PydanticCustomError(
+                "spec", "{message}", {"message": exc.message, "subpath": exc.subpath}
+            ) from None
+        except RecursionError:
+            raise PydanticCustomError("spec", "{message}", {
+                "message": "nested too deeply (more than a few dozen levels)", "subpath": ""}) from None
+        return spec
 
 
 def median(spec: Distribution | Ref, market: dict | None = None) -> float:
@@ -68,7 +132,7 @@ def median(spec: Distribution | Ref, market: dict | None = None) -> float:
         return spec.mean
 
 
-def _process_starts(proc: Process) -> list[Distribution]:
+def process_starts(proc: Process) -> list[Distribution]:
     if isinstance(proc, Trend | GBM | MeanReverting):
         return [proc.start]
     return []
@@ -80,9 +144,7 @@ class Ref:
     names it reads the same draws on a path, so options share one GPU or salary market."""
 
     name: str
-    allow_process: bool
-    low: float | None
-    high: float | None
+    field: SpecField
 
     @property
     def key(self) -> str:
@@ -96,45 +158,85 @@ _REF = re.compile(r"^market\.([A-Za-z_][A-Za-z0-9_]*)$")
 
 def check_ref(ref: Ref, target: Distribution | Process) -> None:
     """Check the named input fits the field that references it; raise SpecError if not."""
-    if isinstance(target, Process) and not ref.allow_process:
+    if isinstance(target, Process) and not ref.field.allow_process:
         raise SpecError(f"{ref.key} is a process; this field takes one value per path")
-    for d in _process_starts(target) if isinstance(target, Process) else [target]:
-        _check_range(d, ref.low, ref.high)
+    for d in process_starts(target) if isinstance(target, Process) else [target]:
+        ref.field.check(d)
 
 
-def _make(allow_process: bool, low: float | None, high: float | None, allow_ref: bool = True):
-    def validate(value: Any) -> Distribution | Process | Ref:
-        if isinstance(value, Distribution | Process | Ref):
-            return value
-        match = _REF.match(value) if isinstance(value, str) else None
-        if match:
-            if not allow_ref:
-                raise PydanticCustomError("spec", "{message}", {
-                    "message": "a [market] reference is not allowed here (this value is drawn per event)",
-                    "subpath": ""})
-            return Ref(match.group(1), allow_process, low, high)
-        try:
-            spec = parse_spec(value) if allow_process else parse_distribution(value)
-            dists = _process_starts(spec) if isinstance(spec, Process) else [spec]
-            for d in dists:
-                _check_range(d, low, high)
-        except SpecError as exc:
-            raise PydanticCustomError(
-                "spec", "{message}", {"message": exc.message, "subpath": exc.subpath}
-            ) from None
-        return spec
-
-    return BeforeValidator(validate)
+def _spec(**kwargs: Any) -> Any:
+    return Annotated[Any, BeforeValidator(SpecField(**kwargs))]
 
 
-# Scalars drawn once per path
-Amount = Annotated[Any, _make(False, 0.0, None)]  # costs and prices: never negative
-EventAmount = Annotated[Any, _make(False, 0.0, None, allow_ref=False)]  # drawn per event
-Quantity = Annotated[Any, _make(False, 0.0, None)]  # counts, volumes, rates: never negative
-Fraction = Annotated[Any, _make(False, 0.0, 1.0)]  # shares and discounts
-EventFraction = Annotated[Any, _make(False, 0.0, 1.0, allow_ref=False)]
-AnySpec = Annotated[Any, _make(True, None, None, allow_ref=False)]  # [market] entries
-Change = Annotated[Any, _make(False, -1.0, None)]  # relative changes: never below -100%
-# Scalars or processes (values that may move month to month)
-AmountPath = Annotated[Any, _make(True, 0.0, None)]
+def field_spec(model: type[BaseModel], name: str) -> SpecField | None:
+    """The SpecField of a model field (through ``| None``), or None for a non-spec field."""
+    info = model.model_fields[name]
+    for meta in info.metadata:
+        if isinstance(meta, BeforeValidator) and isinstance(meta.func, SpecField):
+            return meta.func
+    stack = [info.annotation]
+    while stack:
+        ann = stack.pop()
+        for meta in getattr(ann, "__metadata__", ()):
+            if isinstance(meta, BeforeValidator) and isinstance(meta.func, SpecField):
+                return meta.func
+        if get_origin(ann) is Union or type(ann).__name__ == "UnionType":
+            stack.extend(get_args(ann))
+    return None
 
+
+def iter_specs(node: object, loc: tuple = ()) -> Iterator[tuple[tuple, object, SpecField]]:
+    """Every spec-valued field under ``node`` (a model, list or dict): (location, value, field)."""
+    if isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            value = getattr(node, name)
+            field = field_spec(type(node), name)
+            if field is not None and value is not None:
+                yield (*loc, name), value, field
+            elif isinstance(value, BaseModel | list):
+                yield from iter_specs(value, (*loc, name))
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from iter_specs(item, (*loc, i))
+
+
+# --- field types: range, plausible ceiling (each ceiling far above any real deployment) ---------
+_PCT = 'write percentages with "%", e.g. "5% to 15%"'
+#: $ per month of one cost line (a billion dollars a month)
+Money = _spec(cap=1e9, unit="$/month")
+MoneyPath = _spec(allow_process=True, cap=1e9, unit="$/month")
+#: $ per event (an upgrade project, an outage's cost)
+EventMoney = _spec(cap=1e9, unit="$", allow_ref=False)
+#: $ per GPU-hour (the dearest cloud GPU lists near $15; $1,000 is a typo)
+HourlyPrice = _spec(cap=1000.0, unit="$/GPU-hour")
+HourlyPricePath = _spec(allow_process=True, cap=1000.0, unit="$/GPU-hour")
+#: $ per million tokens (frontier output lists at tens to a few hundred dollars)
+TokenPrice = _spec(cap=10_000.0, unit="$/M tokens")
+TokenPricePath = _spec(allow_process=True, cap=10_000.0, unit="$/M tokens")
+PerGB = _spec(cap=1000.0, unit="$/GB")
+AnnualCost = _spec(cap=1e8, unit="$/year")
+#: tokens per day (Google served ~1.3 quadrillion tokens a month in 2025: ~4e13 a day)
+TokensPerDay = _spec(cap=1e15, unit="tokens/day", hint='a suffix multiplies: "5M" is five million')
+Tokens = _spec(cap=1e7, unit="tokens")  # per request (context lengths)
+GpuCount = _spec(cap=1e6, unit="GPUs")
+HoursPerMonth = _spec(high=744.0, hint="a month has at most 744 hours")
+Fte = _spec(cap=10_000.0, unit="FTE")
+BytesPerToken = _spec(cap=1e6, unit="bytes")
+Multiple = _spec(cap=100.0, unit="x")  # shares of another line, peak/average, speed-ups
+#: events per year drawn one by one (each draws its own cost): about three a day at most; a
+#: cost incurred more often than that is a monthly line
+EventRate = _spec(cap=1000.0, unit="per year")
+FaultRate = _spec(cap=100.0, unit="per GPU-year")
+MonthlyEventRate = _spec(cap=300.0, unit="per month")  # provider incidents: status pages show 6-9
+Hours = _spec(cap=8760.0, unit="hours", allow_ref=False)  # a duration drawn per event
+Minutes = _spec(cap=10_080.0, unit="minutes", allow_ref=False)
+Weeks = _spec(cap=520.0, unit="weeks", allow_ref=False)
+Fraction = _spec(high=1.0, hint=_PCT)
+EventFraction = _spec(high=1.0, hint=_PCT, allow_ref=False)
+#: monthly traffic growth: -100% to +100% a month
+Growth = _spec(low=-1.0, high=1.0, hint=_PCT)
+Volatility = _spec(high=1.0, hint=_PCT)  # month-to-month noise in volume
+#: relative change per year: never below -100%, at most +1,000%
+Change = _spec(low=-1.0, high=10.0, hint=_PCT)
+#: [market] entries: checked against the ceiling of each field that references them
+AnySpec = _spec(allow_process=True, low=None, allow_ref=False)

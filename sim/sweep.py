@@ -7,15 +7,20 @@ from __future__ import annotations
 import copy
 import math
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from distributions import Fixed, parse_number
+from distributions import parse_number
 from sim.specs import median
 
 #: the special path that scales month-1 input and output volume together (their ratio is kept)
 TOKENS_PER_DAY = "workload.tokens_per_day"
+
+
+#: the most points a sweep (or a grid of decisions) may have
+MAX_POINTS = 1000
 
 
 def parse_vary(text: str) -> tuple[str, list[float]]:
@@ -29,6 +34,8 @@ def parse_vary(text: str) -> tuple[str, list[float]]:
             start, stop, scale, count = parse_number(parts[0]), parse_number(parts[1]), parts[2], int(parts[3])
             if count < 2 or scale not in ("log", "lin"):
                 raise ValueError
+            if count > MAX_POINTS:
+                raise _TooMany(count)
             if scale == "log":
                 if start <= 0 or stop <= 0:
                     raise ValueError
@@ -36,41 +43,70 @@ def parse_vary(text: str) -> tuple[str, list[float]]:
             else:
                 values = np.linspace(start, stop, count)
             return path, [float(v) for v in values]
-        return path, [parse_number(v) for v in spec.split(",")]
+        values = [parse_number(v) for v in spec.split(",")]
+        if len(values) > MAX_POINTS:
+            raise _TooMany(len(values))
+        return path, values
+    except _TooMany as exc:
+        raise ValueError(f"--vary {path}: {exc.count:,} points; a sweep has at most {MAX_POINTS:,}") from None
     except ValueError:
         raise ValueError(f'--vary {path}: "{spec}" is not START:STOP:log|lin:N (N >= 2, log needs '
                          'positive bounds) or a comma list of numbers') from None
 
 
-def with_value(exp, path: str, value: float):
-    """A copy of the experiment with the input at ``path`` fixed to ``value``."""
-    out = copy.deepcopy(exp)
-    if path == TOKENS_PER_DAY:
-        wl = out.workload
-        med_in = median(wl.input_tokens_per_day, out.market)
-        med_out = median(wl.output_tokens_per_day, out.market)
-        share = med_in / (med_in + med_out) if med_in + med_out > 0 else 1.0
-        wl.input_tokens_per_day, wl.output_tokens_per_day = Fixed(value * share), Fixed(value * (1 - share))
-        return out
-    node, attr = _parent(out, path)
-    setattr(node, attr, Fixed(value)) if not isinstance(node, dict) else node.__setitem__(attr, Fixed(value))
-    return out
+class _TooMany(ValueError):
+    def __init__(self, count: int) -> None:
+        super().__init__(count)
+        self.count = count
 
 
-def _parent(exp, path: str):
-    from sim.correlations import resolve
+_TOKEN = re.compile(r"^(\w+)(?:\[(\d+)\])?$")
 
-    resolve(exp, path, any_value=True)  # a clear ValueError if the path names no input
+
+def _set_raw(doc: dict, path: str, value: float) -> None:
+    """Set the value at a dotted path of the raw document (creating the last key if absent)."""
+    node: object = doc
     parts = path.split(".")
-    if parts[0] == "market":
-        return exp.market, parts[1]
-    node = exp
-    for part in parts[:-1]:
-        m = re.match(r"^(\w+)(?:\[(\d+)\])?$", part)
-        node = getattr(node, m.group(1))
+    for k, part in enumerate(parts):
+        m = _TOKEN.match(part)
+        if m is None or not isinstance(node, dict):
+            raise ValueError(f'"{path}" names no input of this experiment')
+        last = k == len(parts) - 1 and m.group(2) is None
+        if last:
+            node[m.group(1)] = value
+            return
+        if m.group(1) not in node:
+            raise ValueError(f'"{path}" names no input of this experiment')
+        node = node[m.group(1)]
         if m.group(2) is not None:
-            node = node[int(m.group(2))]
-    return node, parts[-1]
+            idx = int(m.group(2))
+            if not isinstance(node, list) or idx >= len(node):
+                raise ValueError(f'"{path}" names no input of this experiment')
+            if k == len(parts) - 1:
+                node[idx] = value
+                return
+            node = node[idx]
+
+
+def with_value(exp, path: str, value: float):
+    """A copy of the experiment with the input at ``path`` fixed to ``value``, validated like a
+    file (a value outside the field's range is an ExperimentError, as it would be in the file)."""
+    from sim.correlations import resolve
+    from sim.loader import parse_experiment
+
+    doc = copy.deepcopy(exp.raw)
+    if path == TOKENS_PER_DAY:
+        med_in = median(exp.workload.input_tokens_per_day, exp.market)
+        med_out = median(exp.workload.output_tokens_per_day, exp.market)
+        share = med_in / (med_in + med_out) if med_in + med_out > 0 else 1.0
+        doc["workload"]["input_tokens_per_day"] = value * share
+        doc["workload"]["output_tokens_per_day"] = value * (1 - share)
+    else:
+        resolve(exp, path, any_value=True)  # a clear ValueError if the path names no input
+        _set_raw(doc, path, value)
+    out = parse_experiment(doc, exp.source, Path(exp.base_dir) if exp.base_dir else None)
+    out.sha256 = exp.sha256
+    return out
 
 
 def run_point(exp, path: str, value: float, paths: int, seed: int) -> list[dict]:
@@ -98,9 +134,23 @@ def run_point(exp, path: str, value: float, paths: int, seed: int) -> list[dict]
     return rows
 
 
+def check_points(exp, path: str, values: list[float]) -> None:
+    """Validate every point before any runs: UsageError naming the first bad value."""
+    from sim.errors import ExperimentError, UsageError
+
+    for value in values:
+        try:
+            with_value(exp, path, value)
+        except ValueError as exc:
+            raise UsageError(f"{exp.source}: --vary {path}: {exc}") from None
+        except ExperimentError as exc:
+            where, message = exc.problems[0]
+            raise UsageError(f"{exp.source}: --vary {path}={value:g}: {where}: {message}") from None
+
+
 def sweep(exp, path: str, values: list[float], paths: int, seed: int, client=None) -> pd.DataFrame:
     """Every point, locally or as Dask tasks on ``client`` (the numbers are the same either way)."""
-    with_value(exp, path, values[0])  # fail early on a bad path
+    check_points(exp, path, values)
     if client is None:
         results = [run_point(exp, path, v, paths, seed) for v in values]
     else:

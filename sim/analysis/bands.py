@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
-
 import numpy as np
 import pandas as pd
 
 from sim.analysis.quantiles import row_percentiles
 from sim.analysis.risk import tco_multiplier
+from sim.parallel import worker_pool
 from sim.result import Result
 
 COLUMNS = ["option", "metric", "month", "percentile", "value"]
@@ -75,8 +73,8 @@ def _compute_all(result: Result, jobs: list, workers: int) -> list[np.ndarray]:
     global _SHARED
     _SHARED = result
     try:
-        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=get_context("fork")) as pool:
-            return list(pool.map(_compute, jobs))
+        with worker_pool(min(workers, len(jobs))) as pool:
+            return list(pool.imap(_compute, jobs))
     finally:
         _SHARED = None
 

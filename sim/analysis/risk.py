@@ -30,8 +30,7 @@ def safe_budgets(opt: OptionResult) -> dict[str, float]:
     horizon) and total."""
     from sim.analysis.quantiles import row_percentiles
 
-    worst_month = opt.by_month.max(axis=0).astype(np.float64)
-    monthly = row_percentiles(worst_month[None, :], [90, 95])[:, 0]
+    monthly = row_percentiles(opt.worst_month[None, :], [90, 95])[:, 0]
     total = row_percentiles(opt.totals[None, :], [90, 95])[:, 0]
     return {"safe_monthly_budget_p90": float(monthly[0]), "safe_monthly_budget_p95": float(monthly[1]),
             "safe_total_budget_p90": float(total[0]), "safe_total_budget_p95": float(total[1])}

@@ -14,6 +14,10 @@ from sim.options.lines import LineCosts, price_lines
 from sim.scenario import Scenario
 from sim.workload import Tokens
 
+#: the lines an API option prices its tokens on (a cost item of the option may not take these names)
+INPUT, CACHED, OUTPUT = "input tokens", "cached input tokens", "output tokens"
+TOKEN_LINES = (INPUT, CACHED, OUTPUT)
+
 
 def price_multiplier(opt: ApiOption, key: str, sc: Scenario) -> np.ndarray:
     """Price relative to month 1, (months, 1) or (months, n): (1 + c)^((t-1)/12) times the
@@ -77,10 +81,10 @@ def token_lines(opt: ApiOption, key: str, sc: Scenario, tokens: Tokens) -> LineC
     share_c = sc.series(f"{key}.cached_input_share", opt.cached_input_share)
     lines: LineCosts = {}
     if isinstance(share_c, float) and share_c == 0.0:
-        lines["input tokens"] = tokens.input * (p_in * factor)
+        lines[INPUT] = tokens.input * (p_in * factor)
     else:
         p_cached = sc.series(f"{key}.cached_input_per_million", opt.cached_input_per_million)
-        lines["input tokens"] = tokens.input * ((1.0 - share_c) * p_in * factor)
-        lines["cached input tokens"] = tokens.input * (share_c * p_cached * factor)
-    lines["output tokens"] = tokens.output * (p_out * factor)
+        lines[INPUT] = tokens.input * ((1.0 - share_c) * p_in * factor)
+        lines[CACHED] = tokens.input * (share_c * p_cached * factor)
+    lines[OUTPUT] = tokens.output * (p_out * factor)
     return lines

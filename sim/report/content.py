@@ -7,6 +7,7 @@ import pandas as pd
 from sim.analysis.bands import level_label
 from sim.analysis.claims import check_claims
 from sim.analysis.risk import article_rule
+from sim.names import shown
 from sim.report.document import Document
 from sim.report.fmt import money, pct, ratio
 from sim.result import Result
@@ -29,7 +30,7 @@ def build_document(result: Result, summary: pd.DataFrame, charts: dict[str, str]
     doc = Document()
     doc.h(1, f"tcosim report: {meta.name}")
     if meta.description:
-        doc.p(meta.description)
+        doc.p(shown(meta.description))
     facts = (f"{result.paths:,} Monte Carlo paths, seed {result.seed}, horizon {result.months} months "
              f"of {meta.days_per_month:g} days, {len(result.options)} options.")
     if wall_time is not None:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import os
 import platform
-import shutil
-import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
@@ -16,6 +12,7 @@ import pandas as pd
 from sim.report.charts import write_charts
 from sim.report.content import build_document
 from sim.report.document import to_html, to_markdown
+from sim.report.folder import output_folder
 from sim.result import Result
 
 MONEY_METRICS = ("monthly_cost", "cumulative_cost", "line:")
@@ -44,7 +41,7 @@ def _versions() -> dict[str, str]:
 def manifest(result: Result, wall_time: float | None) -> dict:
     exp = result.experiment
     return {
-        "tool": "tcosim",
+        "kind": "run",
         "tool_version": _versions()["tcosim"],
         "experiment": exp.experiment.name,
         "experiment_file": exp.source,
@@ -86,36 +83,13 @@ def write_tables(result: Result, folder: Path) -> tuple[pd.DataFrame, pd.DataFra
 
 
 def write_report(result: Result, out_dir: Path, wall_time: float | None = None) -> Path:
-    """Write every report file to ``out_dir``; an interrupted write leaves the old report intact."""
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp makes 0700; a report folder should look like any other
-    try:
+    """Write every report file to ``out_dir`` (replacing only a previous report of ours); an
+    interrupted or failed write leaves the previous report intact and no temporary folder."""
+    with output_folder(out_dir, manifest(result, wall_time)) as tmp:
         bands, summary = write_tables(result, tmp)
         charts = write_charts(result, bands, tmp / "charts")
         doc = build_document(result, summary, charts, wall_time)
         (tmp / "report.md").write_text(to_markdown(doc), encoding="utf-8")
         title = f"tcosim report: {result.experiment.experiment.name}"
         (tmp / "report.html").write_text(to_html(doc, tmp, title), encoding="utf-8")
-        (tmp / "manifest.json").write_text(json.dumps(manifest(result, wall_time), indent=2) + "\n",
-                                           encoding="utf-8")
-        _swap_in(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out_dir
-
-
-def _swap_in(tmp: Path, out_dir: Path) -> None:
-    """Replace ``out_dir`` by ``tmp`` with renames only (old report kept until the new is in place)."""
-    if out_dir.exists():
-        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-        os.replace(out_dir, old)
-        os.replace(tmp, out_dir)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, out_dir)
-
+    return Path(out_dir)

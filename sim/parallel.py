@@ -1,0 +1,54 @@
+"""Worker processes that never outlive the run.
+
+Workers are forked (they read the parent's arrays copy-on-write), ignore SIGINT (the parent
+decides what an interrupt means), and on Linux ask the kernel to kill them when their parent dies
+(``PR_SET_PDEATHSIG``), so a ``kill -9`` of the parent leaves no orphans. Any exception or
+interrupt in the parent terminates the pool before it propagates.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from multiprocessing import get_context
+from multiprocessing.pool import Pool
+from typing import Any
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(AttributeError, OSError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _start_worker(parent: int, initializer: Callable[..., None] | None, initargs: tuple) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent(parent)
+    if initializer is not None:
+        initializer(*initargs)
+
+
+@contextlib.contextmanager
+def worker_pool(workers: int, initializer: Callable[..., None] | None = None,
+                initargs: tuple[Any, ...] = ()) -> Iterator[Pool]:
+    """A forked ``multiprocessing`` pool; use ``pool.imap`` for results in task order."""
+    pool = get_context("fork").Pool(workers, initializer=_start_worker,
+                                    initargs=(os.getpid(), initializer, initargs))
+    try:
+        yield pool
+    except BaseException:
+        pool.terminate()
+        raise
+    else:
+        pool.close()
+    finally:
+        pool.join()
