@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 from pathlib import Path
 
 import pytest
@@ -42,3 +43,61 @@ def fixed_doc(months: int = 3, **workload) -> dict:
             ]},
         ],
     }
+
+
+class RawToml(str):
+    """A value written into the TOML document verbatim (e.g. one too deep to build as data)."""
+
+
+def _toml_value(v: object) -> str:
+    if isinstance(v, RawToml):
+        return str(v)
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float) and math.isnan(v):
+        return "nan"
+    if isinstance(v, float) and math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    if isinstance(v, str):
+        escaped = {"\\": "\\\\", '"': '\\"'}
+        body = "".join(escaped.get(c, c) if ord(c) >= 0x20 and ord(c) != 0x7F else f"\\u{ord(c):04x}" for c in v)
+        return f'"{body}"'
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(x)}" for k, x in v.items()) + " }"
+    return repr(v)
+
+
+def to_toml(doc: dict) -> str:
+    """A minimal TOML writer for test documents (tables, arrays of tables, inline values)."""
+    lines: list[str] = []
+
+    def table(prefix: str, body: dict, array: bool) -> None:
+        lines.append(f"[[{prefix}]]" if array else f"[{prefix}]")
+        nested = []
+        for k, v in body.items():
+            if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+                nested.append((k, v))
+            else:
+                lines.append(f"{k} = {_toml_value(v)}")
+        for k, items in nested:
+            for item in items:
+                table(f"{prefix}.{k}", item, True)
+
+    for key, value in doc.items():
+        if isinstance(value, dict):
+            table(key, value, False)
+        elif isinstance(value, list) and value and all(isinstance(x, dict) for x in value):
+            for item in value:
+                table(key, item, True)
+        else:
+            lines.insert(0, f"{key} = {_toml_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def write_doc(folder: Path, doc: dict, name: str = "exp.toml") -> Path:
+    """Write a test document as a TOML file and return its path."""
+    path = folder / name
+    path.write_text(to_toml(doc))
+    return path

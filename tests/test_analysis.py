@@ -13,7 +13,7 @@ import sim
 from sim.analysis.risk import article_rule, safe_budgets
 from sim.analysis.sensitivity import sensitivity
 from sim.cli import main
-from sim.config import parse_experiment
+from sim.loader import parse_experiment
 from tests.conftest import EXPERIMENTS, fixed_doc
 
 
@@ -74,14 +74,14 @@ def test_compare_is_exact_on_identical_reports(tmp_path: Path, capsys) -> None:
     exp = str(EXPERIMENTS / "article_uncertain.toml")
     for name in ("a", "b"):
         assert main(["run", exp, "--out", str(tmp_path / name), "--paths", "500", "--quiet"]) == 0
-    out = tmp_path / "cmp.csv"
+    out = tmp_path / "cmp"
     assert main(["compare", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(out)]) == 0
-    diff = pd.read_csv(out)
+    diff = pd.read_csv(out / "compare.csv")
     assert len(diff) and (diff.difference == 0).all()
     assert "no differences" in capsys.readouterr().out
     assert main(["run", exp, "--out", str(tmp_path / "c"), "--paths", "500", "--seed", "9", "--quiet"]) == 0
     assert main(["compare", str(tmp_path / "a"), str(tmp_path / "c"), "--out", str(out)]) == 0
-    changed = pd.read_csv(out)
+    changed = pd.read_csv(out / "compare.csv")
     assert (changed.difference != 0).any()
     row = changed[(changed.option == "GPT-4o") & (changed.figure == "total_p50")].iloc[0]
     assert row.difference == pytest.approx(row.after - row.before)
@@ -139,7 +139,7 @@ def test_iman_conover_hits_the_asked_correlations_and_keeps_marginals(tmp_path: 
      "correlations[0].rank_correlation: Input should be less than or equal to 1"),
 ])
 def test_bad_correlations_exit_2(entries, message, tmp_path: Path, capsys) -> None:
-    from tests.test_bad_input import to_toml
+    from tests.conftest import to_toml
 
     f = tmp_path / "c.toml"
     f.write_text(to_toml(_corr_doc(correlations=entries)))
@@ -159,11 +159,19 @@ def _stress_doc(*shocks, **extra) -> dict:
     return doc
 
 
+def _shocked(base):
+    """The scenario run in full (reports keep only its totals), on the base run's paths."""
+    from sim.stress import apply_scenario
+
+    return sim.run(apply_scenario(base.experiment, base.experiment.scenarios[0]), paths=base.paths, seed=base.seed)
+
+
 def test_scenario_shocks_change_only_what_they_name() -> None:
     doc = _stress_doc({"target": "market.gpu", "multiply": 1.8, "from_month": 4, "months": 3})
     base = sim.run(parse_experiment(doc))
-    (name, shocked), = base.run_scenarios()
-    assert name == "shock"
+    (name, light), = base.run_scenarios()
+    shocked = _shocked(base)
+    assert name == "shock" and np.array_equal(light.option("self").totals, shocked.option("self").totals)
     assert np.array_equal(shocked.option("api").totals, base.option("api").totals)
     gpu_base = next(ln for ln in base.option("self").lines if ln.item == "gpus").by_month
     gpu_shock = next(ln for ln in shocked.option("self").lines if ln.item == "gpus").by_month
@@ -177,7 +185,8 @@ def test_traffic_price_and_added_line_shocks() -> None:
                       {"target": "options[0].prices", "multiply": 0.5, "from_month": 10},
                       {"add_line": "contractor", "option": "self", "monthly": 25000, "from_month": 2, "months": 3})
     base = sim.run(parse_experiment(doc))
-    (_, shocked), = base.run_scenarios()
+    base.run_scenarios()
+    shocked = _shocked(base)
     factor = np.r_[np.ones(6), np.full(3, 3.0), np.full(3, 1.5)][:, None]
     np.testing.assert_allclose(shocked.option("api").by_month, base.option("api").by_month * factor, rtol=1e-6)
     added = next(ln for ln in shocked.option("self").lines if ln.item == "contractor")
@@ -194,7 +203,7 @@ def test_traffic_price_and_added_line_shocks() -> None:
     ({"add_line": "x", "option": "nobody", "monthly": 5}, 'scenarios[0].shocks[0].option: "nobody" names no option'),
 ])
 def test_bad_scenarios_exit_2(shock, message, tmp_path: Path, capsys) -> None:
-    from tests.test_bad_input import to_toml
+    from tests.conftest import to_toml
 
     f = tmp_path / "s.toml"
     f.write_text(to_toml(_stress_doc(shock)))
@@ -218,7 +227,7 @@ def test_convergence_stops_at_the_asked_precision() -> None:
 
 
 def test_precision_flag_on_the_command_line(tmp_path: Path) -> None:
-    from tests.test_bad_input import to_toml
+    from tests.conftest import to_toml
 
     f = tmp_path / "p.toml"
     f.write_text(to_toml(_doc()))

@@ -3,55 +3,13 @@
 from __future__ import annotations
 
 import copy
-import math
 import tomllib
 from pathlib import Path
 
 import pytest
 
 from sim.cli import main
-from tests.conftest import BASE
-
-
-def _toml_value(v: object) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float) and math.isnan(v):
-        return "nan"
-    if isinstance(v, str):
-        return '"' + v.replace('"', '\\"') + '"'
-    if isinstance(v, list):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{ " + ", ".join(f"{k} = {_toml_value(x)}" for k, x in v.items()) + " }"
-    return repr(v)
-
-
-def to_toml(doc: dict) -> str:
-    """A minimal TOML writer for test documents (tables, arrays of tables, inline values)."""
-    lines: list[str] = []
-
-    def table(prefix: str, body: dict, array: bool) -> None:
-        lines.append(f"[[{prefix}]]" if array else f"[{prefix}]")
-        nested = []
-        for k, v in body.items():
-            if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
-                nested.append((k, v))
-            else:
-                lines.append(f"{k} = {_toml_value(v)}")
-        for k, items in nested:
-            for item in items:
-                table(f"{prefix}.{k}", item, True)
-
-    for key, value in doc.items():
-        if isinstance(value, dict):
-            table(key, value, False)
-        elif isinstance(value, list) and value and all(isinstance(x, dict) for x in value):
-            for item in value:
-                table(key, item, True)
-        else:
-            lines.insert(0, f"{key} = {_toml_value(value)}")
-    return "\n".join(lines) + "\n"
+from tests.conftest import BASE, to_toml
 
 
 def test_writer_round_trips() -> None:

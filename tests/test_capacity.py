@@ -25,7 +25,7 @@ from sim.capacity.throughput import (
     step_time,
 )
 from sim.cli import main
-from sim.config import parse_experiment
+from sim.loader import parse_experiment
 
 H100 = gpus()["h100-sxm"]
 
@@ -219,7 +219,7 @@ BAD = [
 
 @pytest.mark.parametrize("path,value,message", BAD, ids=[b[2].split(":")[0] + str(i) for i, b in enumerate(BAD)])
 def test_bad_capacity_input_exits_2(path, value, message, tmp_path: Path, capsys) -> None:
-    from tests.test_bad_input import to_toml
+    from tests.conftest import to_toml
 
     doc = copy.deepcopy(_cap_doc())
     doc["options"][1][path[0]][path[1]] = value

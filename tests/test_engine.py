@@ -11,7 +11,7 @@ from scipy import stats
 
 import sim
 from sim.analysis.quantiles import row_percentiles
-from sim.config import parse_experiment
+from sim.loader import parse_experiment
 from sim.scenario import BLOCK_PATHS
 from tests.conftest import BASE, EXPERIMENTS, fixed_doc
 

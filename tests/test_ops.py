@@ -14,7 +14,7 @@ from scipy import stats
 import sim
 from distributions import parse_distribution as spec
 from sim.cli import main
-from sim.config import parse_experiment
+from sim.loader import parse_experiment
 from sim.ops.des import simulate_des
 from sim.ops.inputs import FleetInputs
 from sim.ops.vectorized import simulate_vectorized
@@ -144,7 +144,7 @@ def test_api_defaults_match_status_page_availability() -> None:
 
 
 def test_cli_ops_override_and_report(tmp_path: Path) -> None:
-    from tests.test_bad_input import to_toml
+    from tests.conftest import to_toml
 
     f = tmp_path / "ops.toml"
     f.write_text(to_toml(_ops_doc("vectorized")))
@@ -167,7 +167,7 @@ BAD = [
 
 @pytest.mark.parametrize("field,value,message", BAD, ids=[b[0][0] for b in BAD])
 def test_bad_ops_input_exits_2(field, value, message, tmp_path: Path, capsys) -> None:
-    from tests.test_bad_input import to_toml
+    from tests.conftest import to_toml
 
     doc = copy.deepcopy(_ops_doc())
     if value is None:

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.config import parse_experiment
+from sim.loader import parse_experiment
 
 PRICE = st.floats(min_value=0.0, max_value=100.0, allow_nan=False)
 POSITIVE = st.floats(min_value=0.01, max_value=1e4, allow_nan=False)

@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 from sim.cli import main
-from sim.config import parse_experiment
+from sim.loader import parse_experiment
 from sim.sweep import break_even, crossing, parse_vary, sweep
 
 Z90 = stats.norm.ppf(0.9)
@@ -59,7 +59,7 @@ def test_bad_vary(text) -> None:
 
 def test_sweep_command_and_dask_local_cluster_agree(tmp_path: Path, capsys) -> None:
     pytest.importorskip("dask.distributed")
-    from tests.test_bad_input import to_toml
+    from tests.conftest import to_toml
 
     f = tmp_path / "s.toml"
     f.write_text(to_toml(_doc()))
@@ -74,7 +74,7 @@ def test_sweep_command_and_dask_local_cluster_agree(tmp_path: Path, capsys) -> N
 
 
 def test_sweep_bad_path_exits_2(tmp_path: Path, capsys) -> None:
-    from tests.test_bad_input import to_toml
+    from tests.conftest import to_toml
 
     f = tmp_path / "s.toml"
     f.write_text(to_toml(_doc()))
