@@ -24,10 +24,11 @@ from distributions.processes import (
     compound_poisson,
 )
 from distributions.spec import FAMILIES, PROCESSES, Spec, SpecError, parse_distribution, parse_spec
+from distributions.transforms import LogOneMinus, LogOnePlus
 
 __all__ = [
-    "Bernoulli", "Beta", "Clipped", "Distribution", "Empirical", "FAMILIES", "Fixed", "GBM",
-    "Gamma", "Jumps", "LogNormal", "MeanReverting", "Mixture", "Normal", "PROCESSES", "Pert",
+    "Bernoulli", "Beta", "Clipped", "Distribution", "Empirical", "FAMILIES", "Fixed", "GBM", "Gamma", "Jumps",
+    "LogNormal", "LogOneMinus", "LogOnePlus", "MeanReverting", "Mixture", "Normal", "PROCESSES", "Pert",
     "Poisson", "Process", "ProcessDraw", "Spec", "SpecError", "Trend", "Triangular", "Uniform",
     "compound_poisson", "parse_distribution", "parse_number", "parse_spec",
 ]

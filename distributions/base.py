@@ -65,14 +65,14 @@ class Clipped(Distribution):
         self.high = float(high)
 
     def sample(self, rng: Generator, size: int) -> np.ndarray:
-        return np.clip(self.base.sample(rng, size), self.low, self.high)
+        return np.asarray(np.clip(self.base.sample(rng, size), self.low, self.high), dtype=float)
 
     @property
     def mean(self) -> float:
         return self.base.expect_clipped(self.low, self.high)
 
     def ppf(self, q: np.ndarray | float) -> np.ndarray:
-        return np.clip(self.base.ppf(q), self.low, self.high)
+        return np.asarray(np.clip(self.base.ppf(q), self.low, self.high), dtype=float)
 
     @property
     def is_fixed(self) -> bool:

@@ -100,7 +100,7 @@ class Normal(Distribution):
         if not self.truncated:
             return rng.normal(self.mu, self.sd, size)
         u = rng.uniform(self._a, self._b, size)
-        return np.clip(self.mu + self.sd * special.ndtri(u), self.low, self.high)
+        return np.asarray(np.clip(self.mu + self.sd * special.ndtri(u), self.low, self.high), dtype=float)
 
     @property
     def mean(self) -> float:

@@ -26,7 +26,7 @@ def check_psd(matrix: np.ndarray, tol: float = 1e-10) -> float:
 def _sqrt(matrix: np.ndarray) -> np.ndarray:
     """A square root R with R R^T = matrix (works for semi-definite matrices too)."""
     values, vectors = np.linalg.eigh(matrix)
-    return vectors * np.sqrt(np.clip(values, 0.0, None))
+    return np.asarray(vectors * np.sqrt(np.clip(values, 0.0, None)), dtype=float)
 
 
 def iman_conover(samples: np.ndarray, rank_corr: np.ndarray, rng: Generator) -> np.ndarray:

@@ -38,10 +38,10 @@ class Mixture(Distribution):
         return float(sum(w * c.mean for w, c in zip(self.weights, self.components, strict=True)))
 
     def cdf(self, x: np.ndarray) -> np.ndarray:
-        return sum(
+        return np.asarray(sum(
             w * np.asarray(c.scipy().cdf(x))
             for w, c in zip(self.weights, self.components, strict=True)
-        )
+        ), dtype=float)
 
     def ppf(self, q: np.ndarray | float) -> np.ndarray:
         raise NotImplementedError("a mixture has no closed-form quantile function")

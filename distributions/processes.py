@@ -15,7 +15,7 @@ import numpy as np
 from numpy.random import Generator
 
 from distributions.base import Distribution
-from distributions.continuous import Fixed
+from distributions.transforms import LogOnePlus
 
 
 @dataclass
@@ -49,7 +49,7 @@ def compound_poisson(
         if total:
             draws = size.sample(rng, total)
             cells = np.repeat(np.arange(sums.size), counts.ravel())
-            sums = np.bincount(cells, weights=draws, minlength=sums.size)
+            sums = np.bincount(cells, weights=draws, minlength=sums.size).astype(float)
         return counts.astype(float), sums.reshape(shape)
     per_row = counts.sum(axis=1)
     start = 0
@@ -70,7 +70,7 @@ def compound_poisson(
 def _mgf_log1p(size: Distribution, c: float) -> float:
     """E[(1 + S)^c] for a relative jump size S, i.e. E[exp(c * log1p(S))]."""
     if size.is_fixed:
-        return (1.0 + size.mean) ** c
+        return float((1.0 + size.mean) ** c)
     values = getattr(size, "values", None)
     if values is not None:  # empirical
         return float(((1.0 + values) ** c) @ size.weights)  # type: ignore[attr-defined]
@@ -119,29 +119,13 @@ class Jumps:
         rate = np.maximum(self.rate_per_year.sample(rng, paths), 0.0)
         sums = np.zeros((paths, months))
         if months > 1:
-            log_size = _LogOnePlus(self.size)
+            log_size = LogOnePlus(self.size)
             _, sums[:, 1:] = compound_poisson(rng, rate[:, None] / 12.0, log_size, (paths, months - 1))
         return sums, rate
 
     def log_mgf_month(self, c: float) -> float:
         """log E[exp(c * J)] for one month's jump sum J (fixed rate only)."""
         return self.rate_per_year.mean / 12.0 * (_mgf_log1p(self.size, c) - 1.0)
-
-
-class _LogOnePlus(Distribution):
-    """log(1 + S) for a relative change S; internal helper for jumps and price cuts."""
-
-    family = "log1p"
-
-    def __init__(self, base: Distribution) -> None:
-        self.base = base
-
-    def sample(self, rng: Generator, size: int) -> np.ndarray:
-        return np.log1p(np.maximum(self.base.sample(rng, size), -0.999999))
-
-    @property
-    def mean(self) -> float:
-        return math.log(_mgf_log1p(self.base, 1.0))  # not used for sampling; E[log] differs
 
 
 class Process(ABC):
@@ -263,7 +247,7 @@ class MeanReverting(Process):
         self.half_life_months, self.volatility, self.jumps = half_life_months, volatility, jumps
 
     @staticmethod
-    def _coefficients(half_life: np.ndarray | float, sigma: np.ndarray | float) -> tuple:
+    def _coefficients(half_life: np.ndarray | float, sigma: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
         kappa = math.log(2) / np.asarray(half_life, dtype=float)
         phi = np.exp(-kappa)
         sigma_month = np.asarray(sigma, dtype=float) / math.sqrt(12.0)
@@ -295,8 +279,8 @@ class MeanReverting(Process):
             start=self.start, long_run=self.long_run,
             half_life_months=self.half_life_months, volatility=self.volatility,
         )
-        phi, step_sd = self._coefficients(self.half_life_months.mean, self.volatility.mean)
-        phi, step_sd = float(phi), float(step_sd)
+        phi_a, sd_a = self._coefficients(self.half_life_months.mean, self.volatility.mean)
+        phi, step_sd = float(phi_a), float(sd_a)
         m, x0 = math.log(self.long_run.mean), math.log(self.start.mean)
         out = np.empty(months)
         for t in range(months):
@@ -307,8 +291,3 @@ class MeanReverting(Process):
                 log_mean += sum(self.jumps.log_mgf_month(phi**k) for k in range(t))
             out[t] = math.exp(log_mean)
         return out
-
-
-def constant(value: float) -> Process:
-    """A process that never moves (a fixed trend), handy in tests."""
-    return Trend(Fixed(value), Fixed(0.0))

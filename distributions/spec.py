@@ -228,8 +228,8 @@ def _jumps(table: Mapping[str, Any]) -> Jumps | None:
         for key in ("rate_per_year", "size"):
             if key not in raw:
                 raise SpecError(f"jumps needs {key}")
-        return Jumps(_param(raw | {"process": "jumps"}, "rate_per_year"),
-                     _param(raw | {"process": "jumps"}, "size"))
+        table = {**raw, "process": "jumps"}
+        return Jumps(_param(table, "rate_per_year"), _param(table, "size"))
     except SpecError as exc:
         raise exc.under("jumps") from None
     except ValueError as exc:

@@ -34,9 +34,10 @@ def measure(paths: int, workers: int, variant: str = "") -> dict:
     t_core = time.perf_counter() - t0
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    events = res.result.ops_events
     return {"paths": paths, "months": exp.horizon, "options": len(exp.options), "workers": workers,
-            "line_bands": res.line_bands, "simulate_s": t_sim, "sim_and_percentiles_s": t_core,
-            "des_events": float(res.ops_events), "des_events_per_s_per_core": res.ops_events / t_sim / workers,
+            "line_bands": res.result.line_bands, "simulate_s": t_sim, "sim_and_percentiles_s": t_core,
+            "des_events": float(events), "des_events_per_s_per_core": events / t_sim / workers,
             "path_months_per_s": paths * exp.horizon / t_core, "peak_rss_mb": max(own, kids)}
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from distributions import Fixed
 from sim.config import ApiOption, Experiment
 from sim.errors import ExperimentError
+from sim.specs import is_zero
 
 #: Batch APIs of OpenAI and Anthropic both take 50% off (see sim/data/api_prices.csv sources);
 #: used when neither the option nor its catalog row says otherwise.
@@ -143,8 +144,7 @@ def resolve_prices(exp: Experiment, base_dir: Path) -> None:
         for field in ("input_per_million", "output_per_million"):
             if getattr(opt, field) is None:
                 problems.append((f"options[{i}].{field}", "required (or name a catalog entry with catalog = ...)"))
-        share = opt.cached_input_share
-        if opt.cached_input_per_million is None and not (share.is_fixed and share.mean == 0):
+        if opt.cached_input_per_million is None and not is_zero(opt.cached_input_share):
             problems.append((f"options[{i}].cached_input_per_million",
                              "required when cached_input_share is not 0"))
     if problems:

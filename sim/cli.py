@@ -10,8 +10,12 @@ import time
 import traceback
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sim.errors import ExperimentError, UsageError, printable
+
+if TYPE_CHECKING:
+    from sim.study import Study
 
 
 class _Progress:
@@ -124,10 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from sim.analysis.cheapest import prob_cheapest
     from sim.engine import DEFAULT_CHUNK_PATHS, run
     from sim.loader import load_experiment
     from sim.report.folder import check_out
+    from sim.study import Study
 
     t0 = time.perf_counter()
     exp = load_experiment(args.experiment)
@@ -143,30 +147,30 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         result = run(exp, paths=args.paths, progress=progress, **kwargs)
     progress.close()
-    result.run_scenarios()  # [[scenarios]]: the same paths and seed, shocked
-    result.percentiles()  # computed (and cached) here so the wall time covers the analysis
-    result.summary()
-    result.write_report(out, wall_time=time.perf_counter() - t0)
+    study = Study(result)
+    study.run_scenarios()  # [[scenarios]]: the same paths and seed, shocked
+    study.percentiles()  # computed (and cached) here so the wall time covers the analysis
+    study.summary()
+    study.write_report(out, wall_time=time.perf_counter() - t0)
     if not args.quiet:
-        _print_summary(result, prob_cheapest(result))
+        _print_summary(study)
         print(f"report: {_shown(out)}/report.md ({time.perf_counter() - t0:.1f} s)")
     return 0
 
 
-def _print_summary(result, cheapest) -> None:
-    import numpy as np
+def _print_summary(study: Study) -> None:
+    from sim.analysis.quantiles import band
+    from sim.fmt import money, pct
 
-    from sim.analysis.quantiles import row_percentiles
-    from sim.report.fmt import money, pct
+    result, cheapest = study.result, study.prob_cheapest()
 
     print(f"{result.experiment.experiment.name}: {result.paths:,} paths, {result.months} months, seed {result.seed}")
     width = max(6, *(len(o.name) for o in result.options))
     print(f"{'option':<{width}}  {'P5 total':>12}  {'P50 total':>12}  {'P95 total':>12}  {'P(cheapest)':>14}")
     for opt in result.options:
-        p5, p50, p95 = row_percentiles(opt.totals[None, :], [5, 50, 95])[:, 0]
+        p5, p50, p95 = band(opt.totals)
         p, se = cheapest[opt.name]
         print(f"{opt.name:<{width}}  {money(p5):>12}  {money(p50):>12}  {money(p95):>12}  {pct(p, se):>14}")
-    del np
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -8,13 +8,14 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from sim.capacity.config import Capacity, Provisioning
-from sim.names import FolderName, Name, Text
+from sim.names import FolderName, Name, Text, find
 from sim.ops.config import ApiOps, SelfHostedOps
 from sim.specs import (
     AnnualCost,
     AnySpec,
     BytesPerToken,
     Change,
+    CutRate,
     EventFraction,
     EventMoney,
     EventRate,
@@ -33,7 +34,6 @@ from sim.specs import (
     TokenPricePath,
     TokensPerDay,
     Volatility,
-    _spec,
 )
 
 #: 365 days / 12 months; the experiment may say otherwise (the article uses 30).
@@ -156,7 +156,7 @@ _DRIVERS_KEYS = sorted({k for req, opt in _DRIVERS.values() for k in (*req, *opt
 class PriceCuts(Strict):
     """Discrete price-cut events: Poisson with ``rate_per_year``; each cuts prices by ``size``."""
 
-    rate_per_year: _spec(cap=52.0, unit="per year")  # a cut a week would be a price path, not cuts
+    rate_per_year: CutRate
     size: EventFraction
 
 
@@ -194,6 +194,11 @@ class SelfHostedOption(Strict):
 
 
 Option = Annotated[ApiOption | SelfHostedOption, Field(discriminator="kind")]
+
+
+def option_index(exp: Experiment, name: str) -> int:
+    """Position of the option called ``name`` in the experiment (KeyError if there is none)."""
+    return exp.options.index(find(exp.options, name))
 
 
 def has_gpu_lines(opt: ApiOption | SelfHostedOption) -> bool:

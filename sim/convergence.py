@@ -5,27 +5,21 @@ only on the seed and the path index, so a larger run extends the smaller one pat
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
-import numpy as np
-
-from sim.analysis.quantiles import percentile_ci
+from sim.analysis.quantiles import p95_precision
+from sim.config import Experiment
+from sim.engine import run
+from sim.result import Result
 from sim.scenario import BLOCK_PATHS
 
 
-def p95_precision(totals: np.ndarray) -> float:
-    """Half-width of the 95% CI of the P95 over its value (0 for a constant)."""
-    est, lo, hi = percentile_ci(totals, [95.0])
-    if est[0] == 0:
-        return 0.0 if hi[0] == lo[0] else math.inf
-    return float((hi[0] - lo[0]) / 2 / abs(est[0]))
-
-
-def run_to_precision(exp, precision: float, start: int, cap: int, run_kwargs: dict, progress=None):
+def run_to_precision(exp: Experiment, precision: float, start: int, cap: int, run_kwargs: dict[str, Any],
+                     progress: Callable[[int, int], None] | None = None) -> Result:
     """Run with ``start`` paths, then double (in whole seed blocks) until every option's P95
     precision is within ``precision`` or ``cap`` paths are reached. Returns the last Result, with
     ``timings["precision_rounds"]``."""
-    from sim.engine import run
-
     paths = max(BLOCK_PATHS, math.ceil(start / BLOCK_PATHS) * BLOCK_PATHS)
     rounds = 0
     while True:

@@ -10,6 +10,8 @@ import numpy as np
 
 from distributions import Distribution, Fixed, Process
 from distributions.correlation import check_psd
+from sim.config import Experiment
+from sim.specs import Ref
 
 
 @dataclass(frozen=True)
@@ -21,13 +23,13 @@ class CorrelationGroup:
 
 
 _TOKEN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\[(\d+)\])?$")
+#: tables whose numbers are settings of the run, not inputs drawn or priced
+_NOT_INPUTS = ("experiment", "claims", "correlations")
 
 
-def resolve(exp, path: str, any_value: bool = False) -> tuple[str, Distribution]:
-    """Dotted path -> (the key the scenario draws it under, its distribution); ValueError if the
-    path names no sampled scalar input (``any_value``: fixed numbers and processes are fine too)."""
-    from sim.specs import Ref
-
+def lookup(exp: Experiment, path: str) -> tuple[str, Distribution | Process]:
+    """Dotted path -> (the key the scenario draws it under, its spec); a plain number of the schema
+    (a count, a month) comes back as Fixed. ValueError if the path names no numeric input."""
     node: object = exp
     parts = path.split(".")
     if parts[0] == "market":
@@ -37,10 +39,9 @@ def resolve(exp, path: str, any_value: bool = False) -> tuple[str, Distribution]
     else:
         for part in parts:
             match = _TOKEN.match(part)
-            name = match.group(1) if match else None
-            if name is None or not hasattr(node, name) or name in ("experiment", "claims", "correlations"):
+            if match is None or not hasattr(node, match.group(1)) or match.group(1) in _NOT_INPUTS:
                 raise ValueError(f'"{path}" names no input of this experiment')
-            node = getattr(node, name)
+            node = getattr(node, match.group(1))
             if match.group(2) is not None:
                 idx = int(match.group(2))
                 if not isinstance(node, list) or idx >= len(node):
@@ -49,20 +50,25 @@ def resolve(exp, path: str, any_value: bool = False) -> tuple[str, Distribution]
     key = path
     if isinstance(node, Ref):
         key, node = node.key, exp.market[node.name]
-    if any_value and isinstance(node, Distribution | Process):
+    if isinstance(node, Distribution | Process):
         return key, node
-    if any_value and isinstance(node, int | float) and not isinstance(node, bool):
-        return key, Fixed(float(node))  # a plain number of the schema (a count, a month)
+    if isinstance(node, int | float) and not isinstance(node, bool):
+        return key, Fixed(float(node))
+    raise ValueError(f'"{path}" is not a numeric input')
+
+
+def resolve(exp: Experiment, path: str) -> tuple[str, Distribution]:
+    """Dotted path -> (key, distribution) of an input drawn once per path and not fixed: what a
+    rank correlation can apply to. ValueError otherwise."""
+    key, node = lookup(exp, path)
     if isinstance(node, Process):
         raise ValueError(f'"{path}" is a process; correlations apply to inputs drawn once per path')
-    if not isinstance(node, Distribution):
-        raise ValueError(f'"{path}" is not a numeric input')
     if node.is_fixed:
         raise ValueError(f'"{path}" is fixed: there is nothing to correlate')
     return key, node
 
 
-def build_groups(exp) -> list[CorrelationGroup]:
+def build_groups(exp: Experiment) -> list[CorrelationGroup]:
     """Connected inputs -> one matrix each. Raises ValueError (with the index of the entry at
     fault as ``.index`` where one is to blame)."""
     entries = exp.correlations
@@ -77,13 +83,13 @@ def build_groups(exp) -> list[CorrelationGroup]:
             try:
                 resolved[path] = resolve(exp, path)
             except ValueError as exc:
-                raise _EntryError(i, field, str(exc)) from None
+                raise CorrelationError(i, field, str(exc)) from None
             keys.append(resolved[path][0])
         if keys[0] == keys[1]:
-            raise _EntryError(i, "b", "an input cannot be correlated with itself")
-        pair = tuple(sorted(keys))
+            raise CorrelationError(i, "b", "an input cannot be correlated with itself")
+        pair = (min(keys), max(keys))
         if pair in pairs:
-            raise _EntryError(i, "b", "this pair is already given")
+            raise CorrelationError(i, "b", "this pair is already given")
         pairs[pair] = entry.rank_correlation
     dists = {key: dist for key, dist in resolved.values()}
     groups = _components(list(dists), list(pairs))
@@ -97,7 +103,7 @@ def build_groups(exp) -> list[CorrelationGroup]:
         try:
             check_psd(matrix)
         except ValueError as exc:
-            raise _EntryError(None, None, f"{', '.join(keys)}: {exc}") from None
+            raise CorrelationError(None, None, f"{', '.join(keys)}: {exc}") from None
         out.append(CorrelationGroup(tuple(keys), tuple(dists[k] for k in keys), matrix, f"correlations[{g}]"))
     return out
 
@@ -119,7 +125,10 @@ def _components(nodes: list[str], edges: list[tuple[str, str]]) -> list[list[str
     return [sorted(g) for g in groups.values()]
 
 
-class _EntryError(ValueError):
+class CorrelationError(ValueError):
+    """A problem with the [[correlations]] entries; ``index`` and ``field`` locate it when one entry
+    is to blame."""
+
     def __init__(self, index: int | None, field: str | None, message: str) -> None:
         super().__init__(message)
         self.index, self.field, self.message = index, field, message

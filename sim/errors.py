@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 
 #: an echoed message longer than this is cut (a 50 MB value must not flood the terminal)
 MAX_MESSAGE = 400
@@ -43,7 +44,7 @@ class UsageError(Exception):
         return [printable(str(self))]
 
 
-def dotted(loc: tuple[object, ...] | list[object]) -> str:
+def dotted(loc: Sequence[object]) -> str:
     """('options', 1, 'costs', 0, 'monthly') -> 'options[1].costs[0].monthly'."""
     out = ""
     for part in loc:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from sim.catalog import resolve_prices
 from sim.config import ALL_FIELDS, INTERNAL_FIELDS, Experiment
@@ -35,7 +36,7 @@ def _too_deep(node: object, depth: int = 0) -> list[object] | None:
     return None
 
 
-def _format(err: dict[str, Any]) -> tuple[str, str]:
+def _format(err: ErrorDetails) -> tuple[str, str]:
     loc = list(err["loc"])
     # drop the discriminator tag pydantic inserts after options[i]
     loc = [p for k, p in enumerate(loc) if not (k > 0 and isinstance(loc[k - 1], int) and p in ("api", "self_hosted"))]

@@ -15,8 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from distributions import Process
+from sim.capacity.provisioning import CAPACITY_METRICS
+from sim.config import Experiment
 from sim.errors import UsageError
+from sim.ops.price import CAUSE_METRICS, OPS_METRICS
 from sim.specs import iter_specs
+from sim.validate import generated_lines
 
 #: share of the available memory a run may plan to use (the rest: the interpreter, libraries, slack)
 USABLE_SHARE = 0.85
@@ -70,10 +74,22 @@ def available_bytes() -> float:
     return avail
 
 
-def estimate(exp, lines: list[int], metrics: list[int], keep_lines: bool, totals_only: bool,
-             workers: int, chunk_paths: int) -> Estimate:
-    """Bytes a run needs: ``lines`` and ``metrics`` are the counts per option."""
+def _counts(exp: Experiment) -> tuple[list[int], list[int]]:
+    """Cost lines and per-month metrics per option (an upper estimate: every line a pricer may add)."""
+    lines, metrics = [], []
+    for opt in exp.options:
+        lines.append(len(opt.costs) + len(generated_lines(opt, exp.horizon)))
+        count = len(CAPACITY_METRICS) if getattr(opt, "capacity", None) is not None else 0
+        if opt.ops is not None:
+            count += len(OPS_METRICS) + (len(CAUSE_METRICS) if opt.kind == "self_hosted" else 0)
+        metrics.append(count)
+    return lines, metrics
+
+
+def estimate(exp: Experiment, keep_lines: bool, totals_only: bool, workers: int, chunk_paths: int) -> Estimate:
+    """Bytes a run needs."""
     months = exp.horizon
+    lines, metrics = _counts(exp)
     if totals_only:
         per_path = len(lines) * (8 + 8 + 2)
     else:

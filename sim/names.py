@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from typing import Annotated
+from typing import Annotated, Protocol, TypeVar
 
 from pydantic import AfterValidator
 
@@ -99,6 +99,22 @@ def clash_message(what: str, pairs: list[tuple[str, str]]) -> str:
     if a == b:
         return f"{what} must be unique; repeated: {a}"
     return f"{what} must be unique ignoring case and look-alike characters; “{a}” and “{b}” read the same"
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+T = TypeVar("T", bound=_Named)
+
+
+def find(items: Iterable[T], name: str) -> T:
+    """The item called ``name`` (options of an experiment or of a result; KeyError if none)."""
+    for item in items:
+        if item.name == name:
+            return item
+    raise KeyError(name)
 
 
 Name = Annotated[str, AfterValidator(check_name)]

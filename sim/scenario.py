@@ -72,7 +72,7 @@ class Scenario:
         edges = np.cumsum([0, *self.sizes])
         return [slice(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
 
-    def _resolve(self, key: str, spec):
+    def _resolve(self, key: str, spec: Distribution | Process | Ref) -> tuple[str, Distribution | Process]:
         """A [market] reference reads the named input's stream (one draw shared by every user)."""
         if isinstance(spec, Ref):
             return spec.key, self.market[spec.name]
@@ -88,11 +88,12 @@ class Scenario:
     def scalar(self, key: str, dist: Distribution | Ref) -> np.ndarray | float:
         """One draw per path, shape (n,); a plain float for a fixed input (broadcasts anywhere)."""
         field = key
-        key, dist = self._resolve(key, dist)
+        key, spec = self._resolve(key, dist)
+        assert isinstance(spec, Distribution), f"{field} takes one value per path (checked at validation)"
         if self.shocks and (field in self.shocks or key in self.shocks):
-            value = self._scalar(key, dist)
+            value = self._scalar(key, spec)
             return self.shocked(value if isinstance(value, float) else value[None, :], field, key)[0]
-        return self._scalar(key, dist)
+        return self._scalar(key, spec)
 
     def _scalar(self, key: str, dist: Distribution) -> np.ndarray | float:
         if isinstance(dist, Fixed):

@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic_core import PydanticCustomError
@@ -120,10 +120,26 @@ class SpecField:
         return spec
 
 
-def median(spec: Distribution | Ref, market: dict | None = None) -> float:
+T = TypeVar("T")
+
+
+def given(value: T | None) -> T:
+    """A field the validated schema guarantees is set (e.g. a cost line's driver keys)."""
+    assert value is not None, "validated experiments set this field"
+    return value
+
+
+def is_zero(spec: object) -> bool:
+    """Whether a spec is the fixed number 0 (a share, rate or penalty that is off)."""
+    return getattr(spec, "is_fixed", False) is True and getattr(spec, "mean", None) == 0
+
+
+def median(spec: Distribution | Ref, market: dict[str, Any] | None = None) -> float:
     """A spec's median (its mean where no quantile function exists), following [market] references."""
     if isinstance(spec, Ref):
-        spec = (market or {})[spec.name]
+        target = (market or {})[spec.name]
+        assert isinstance(target, Distribution), f"{spec.key} takes one value per path"
+        spec = target
     if spec.is_fixed:
         return spec.mean
     try:
@@ -164,7 +180,8 @@ def check_ref(ref: Ref, target: Distribution | Process) -> None:
         ref.field.check(d)
 
 
-def _spec(**kwargs: Any) -> Any:
+def spec_type(**kwargs: Any) -> Any:
+    """A field type: Annotated[Any, SpecField(...)] (see SpecField for the arguments)."""
     return Annotated[Any, BeforeValidator(SpecField(**kwargs))]
 
 
@@ -203,40 +220,45 @@ def iter_specs(node: object, loc: tuple = ()) -> Iterator[tuple[tuple, object, S
 # --- field types: range, plausible ceiling (each ceiling far above any real deployment) ---------
 _PCT = 'write percentages with "%", e.g. "5% to 15%"'
 #: $ per month of one cost line (a billion dollars a month)
-Money = _spec(cap=1e9, unit="$/month")
-MoneyPath = _spec(allow_process=True, cap=1e9, unit="$/month")
+Money = spec_type(cap=1e9, unit="$/month")
+MoneyPath = spec_type(allow_process=True, cap=1e9, unit="$/month")
 #: $ per event (an upgrade project, an outage's cost)
-EventMoney = _spec(cap=1e9, unit="$", allow_ref=False)
+EventMoney = spec_type(cap=1e9, unit="$", allow_ref=False)
 #: $ per GPU-hour (the dearest cloud GPU lists near $15; $1,000 is a typo)
-HourlyPrice = _spec(cap=1000.0, unit="$/GPU-hour")
-HourlyPricePath = _spec(allow_process=True, cap=1000.0, unit="$/GPU-hour")
+HourlyPrice = spec_type(cap=1000.0, unit="$/GPU-hour")
+HourlyPricePath = spec_type(allow_process=True, cap=1000.0, unit="$/GPU-hour")
 #: $ per million tokens (frontier output lists at tens to a few hundred dollars)
-TokenPrice = _spec(cap=10_000.0, unit="$/M tokens")
-TokenPricePath = _spec(allow_process=True, cap=10_000.0, unit="$/M tokens")
-PerGB = _spec(cap=1000.0, unit="$/GB")
-AnnualCost = _spec(cap=1e8, unit="$/year")
+TokenPrice = spec_type(cap=10_000.0, unit="$/M tokens")
+TokenPricePath = spec_type(allow_process=True, cap=10_000.0, unit="$/M tokens")
+PerGB = spec_type(cap=1000.0, unit="$/GB")
+AnnualCost = spec_type(cap=1e8, unit="$/year")
 #: tokens per day (Google served ~1.3 quadrillion tokens a month in 2025: ~4e13 a day)
-TokensPerDay = _spec(cap=1e15, unit="tokens/day", hint='a suffix multiplies: "5M" is five million')
-Tokens = _spec(cap=1e7, unit="tokens")  # per request (context lengths)
-GpuCount = _spec(cap=1e6, unit="GPUs")
-HoursPerMonth = _spec(high=744.0, hint="a month has at most 744 hours")
-Fte = _spec(cap=10_000.0, unit="FTE")
-BytesPerToken = _spec(cap=1e6, unit="bytes")
-Multiple = _spec(cap=100.0, unit="x")  # shares of another line, peak/average, speed-ups
+TokensPerDay = spec_type(cap=1e15, unit="tokens/day", hint='a suffix multiplies: "5M" is five million')
+Tokens = spec_type(cap=1e7, unit="tokens")  # per request (context lengths)
+GpuCount = spec_type(cap=1e6, unit="GPUs")
+HoursPerMonth = spec_type(high=744.0, hint="a month has at most 744 hours")
+Fte = spec_type(cap=10_000.0, unit="FTE")
+BytesPerToken = spec_type(cap=1e6, unit="bytes")
+Multiple = spec_type(cap=100.0, unit="x")  # shares of another line, peak/average, speed-ups
 #: events per year drawn one by one (each draws its own cost): about three a day at most; a
 #: cost incurred more often than that is a monthly line
-EventRate = _spec(cap=1000.0, unit="per year")
-FaultRate = _spec(cap=100.0, unit="per GPU-year")
-MonthlyEventRate = _spec(cap=300.0, unit="per month")  # provider incidents: status pages show 6-9
-Hours = _spec(cap=8760.0, unit="hours", allow_ref=False)  # a duration drawn per event
-Minutes = _spec(cap=10_080.0, unit="minutes", allow_ref=False)
-Weeks = _spec(cap=520.0, unit="weeks", allow_ref=False)
-Fraction = _spec(high=1.0, hint=_PCT)
-EventFraction = _spec(high=1.0, hint=_PCT, allow_ref=False)
+EventRate = spec_type(cap=1000.0, unit="per year")
+FaultRate = spec_type(cap=100.0, unit="per GPU-year")
+MonthlyEventRate = spec_type(cap=300.0, unit="per month")  # provider incidents: status pages show 6-9
+Hours = spec_type(cap=8760.0, unit="hours", allow_ref=False)  # a duration drawn per event
+Minutes = spec_type(cap=10_080.0, unit="minutes", allow_ref=False)
+Weeks = spec_type(cap=520.0, unit="weeks", allow_ref=False)
+#: price cuts a year: a cut a week would be a price path, not cuts
+CutRate = spec_type(cap=52.0, unit="per year")
+#: provider/zone outages a year (one a day) and model upgrades a year (one a week)
+OutageRate = spec_type(cap=365.0, unit="per year")
+UpgradeRate = spec_type(cap=52.0, unit="per year")
+Fraction = spec_type(high=1.0, hint=_PCT)
+EventFraction = spec_type(high=1.0, hint=_PCT, allow_ref=False)
 #: monthly traffic growth: -100% to +100% a month
-Growth = _spec(low=-1.0, high=1.0, hint=_PCT)
-Volatility = _spec(high=1.0, hint=_PCT)  # month-to-month noise in volume
+Growth = spec_type(low=-1.0, high=1.0, hint=_PCT)
+Volatility = spec_type(high=1.0, hint=_PCT)  # month-to-month noise in volume
 #: relative change per year: never below -100%, at most +1,000%
-Change = _spec(low=-1.0, high=10.0, hint=_PCT)
+Change = spec_type(low=-1.0, high=10.0, hint=_PCT)
 #: [market] entries: checked against the ceiling of each field that references them
-AnySpec = _spec(allow_process=True, low=None, allow_ref=False)
+AnySpec = spec_type(allow_process=True, low=None, allow_ref=False)

@@ -13,6 +13,12 @@ import numpy as np
 import pandas as pd
 
 from distributions import parse_number
+from sim.analysis.cheapest import prob_cheapest
+from sim.analysis.quantiles import row_percentiles
+from sim.correlations import lookup
+from sim.engine import run
+from sim.errors import ExperimentError, UsageError
+from sim.loader import parse_experiment
 from sim.specs import median
 
 #: the special path that scales month-1 input and output volume together (their ratio is kept)
@@ -39,10 +45,10 @@ def parse_vary(text: str) -> tuple[str, list[float]]:
             if scale == "log":
                 if start <= 0 or stop <= 0:
                     raise ValueError
-                values = np.geomspace(start, stop, count)
+                grid = np.geomspace(start, stop, count)
             else:
-                values = np.linspace(start, stop, count)
-            return path, [float(v) for v in values]
+                grid = np.linspace(start, stop, count)
+            return path, [float(v) for v in grid]
         values = [parse_number(v) for v in spec.split(",")]
         if len(values) > MAX_POINTS:
             raise _TooMany(len(values))
@@ -91,8 +97,6 @@ def _set_raw(doc: dict, path: str, value: float) -> None:
 def with_value(exp, path: str, value: float):
     """A copy of the experiment with the input at ``path`` fixed to ``value``, validated like a
     file (a value outside the field's range is an ExperimentError, as it would be in the file)."""
-    from sim.correlations import resolve
-    from sim.loader import parse_experiment
 
     doc = copy.deepcopy(exp.raw)
     if path == TOKENS_PER_DAY:
@@ -102,7 +106,7 @@ def with_value(exp, path: str, value: float):
         doc["workload"]["input_tokens_per_day"] = value * share
         doc["workload"]["output_tokens_per_day"] = value * (1 - share)
     else:
-        resolve(exp, path, any_value=True)  # a clear ValueError if the path names no input
+        lookup(exp, path)  # a clear ValueError if the path names no input
         _set_raw(doc, path, value)
     out = parse_experiment(doc, exp.source, Path(exp.base_dir) if exp.base_dir else None)
     out.sha256 = exp.sha256
@@ -113,9 +117,6 @@ def run_point(exp, path: str, value: float, paths: int, seed: int) -> list[dict]
     """One sweep point. A row per option (P(cheapest of all), median total) and a row per
     self-hosted option and API pair: P(self-hosted total < API total) on paired paths and the
     P5/P50/P95 of their ratio."""
-    from sim.analysis.cheapest import prob_cheapest
-    from sim.analysis.quantiles import row_percentiles
-    from sim.engine import run
 
     res = run(with_value(exp, path, value), paths=paths, seed=seed)
     cheapest = prob_cheapest(res)
@@ -136,7 +137,6 @@ def run_point(exp, path: str, value: float, paths: int, seed: int) -> list[dict]
 
 def check_points(exp, path: str, values: list[float]) -> None:
     """Validate every point before any runs: UsageError naming the first bad value."""
-    from sim.errors import ExperimentError, UsageError
 
     for value in values:
         try:

@@ -9,7 +9,7 @@ from distributions import Fixed, Process, SpecError
 from sim.capacity.checks import check_capacity
 from sim.capacity.provisioning import line_names as capacity_line_names
 from sim.config import ApiOption, Experiment, SelfHostedOption, has_gpu_lines, refs
-from sim.correlations import build_groups, resolve
+from sim.correlations import CorrelationError, build_groups, lookup
 from sim.errors import dotted
 from sim.names import clash_message, clashes, name_key
 from sim.ops.checks import check_ops
@@ -19,6 +19,8 @@ from sim.plausible import check_growth, check_processes, tokens_per_day_p95
 from sim.specs import SpecField, check_ref, iter_specs, process_starts, tail
 
 Problem = tuple[str, str]
+#: a problem found by a check: (location as a tuple of keys and indices, or a dotted path; message)
+Found = list[tuple[tuple[str | int, ...] | str, str]]
 
 
 def problems(exp: Experiment) -> list[Problem]:
@@ -33,8 +35,8 @@ def problems(exp: Experiment) -> list[Problem]:
     return out
 
 
-def _market_refs(exp: Experiment) -> list:
-    found = []
+def _market_refs(exp: Experiment) -> Found:
+    found: Found = []
     for loc, ref in refs(exp):
         if ref.name not in exp.market:
             known = ", ".join(f"market.{k}" for k in exp.market) or "none defined"
@@ -47,27 +49,27 @@ def _market_refs(exp: Experiment) -> list:
     return found
 
 
-def _correlations(exp: Experiment) -> list:
+def _correlations(exp: Experiment) -> Found:
     try:
         build_groups(exp)
-    except ValueError as exc:
-        index, field, message = getattr(exc, "index", None), getattr(exc, "field", None), getattr(exc, "message", "")
-        return [(("correlations",) if index is None else ("correlations", index, field), message or str(exc))]
+    except CorrelationError as exc:
+        loc = ("correlations",) if exc.index is None or exc.field is None else ("correlations", exc.index, exc.field)
+        return [(loc, exc.message)]
     return []
 
 
 def generated_lines(opt: ApiOption | SelfHostedOption, horizon: int) -> list[str]:
     """The lines tcosim prices for an option besides its own cost items (names from the pricers)."""
     names: list[str] = list(TOKEN_LINES) if isinstance(opt, ApiOption) else []
-    if isinstance(opt, SelfHostedOption) and opt.capacity is not None:
+    if isinstance(opt, SelfHostedOption) and opt.provisioning is not None:
         names += capacity_line_names(opt.provisioning, horizon)
     if opt.ops is not None:
         names += ops_line_names(opt.ops)
     return names
 
 
-def _options(exp: Experiment) -> list:
-    found = []
+def _options(exp: Experiment) -> Found:
+    found: Found = []
     pairs = clashes(o.name for o in exp.options)
     if pairs:
         found.append((("options",), clash_message("option names", pairs)))
@@ -92,8 +94,8 @@ def _options(exp: Experiment) -> list:
     return found
 
 
-def _ops_and_capacity(exp: Experiment) -> list:
-    found = []
+def _ops_and_capacity(exp: Experiment) -> Found:
+    found: Found = []
     for i, opt in enumerate(exp.options):
         if opt.ops is not None:
             found += [(("options", i, "ops", *loc), msg) for loc, msg in check_ops(exp, i)]
@@ -102,8 +104,8 @@ def _ops_and_capacity(exp: Experiment) -> list:
     return found
 
 
-def _claims(exp: Experiment) -> list:
-    found = []
+def _claims(exp: Experiment) -> Found:
+    found: Found = []
     names = [o.name for o in exp.options]
     for i, claim in enumerate(exp.claims):
         if claim.option not in names:
@@ -132,8 +134,8 @@ def _fields_by_path(exp: Experiment) -> dict[str, list[SpecField]]:
     return out
 
 
-def _scenarios(exp: Experiment) -> list:
-    found = []
+def _scenarios(exp: Experiment) -> Found:
+    found: Found = []
     pairs = clashes(s.name for s in exp.scenarios)
     if pairs:
         found.append((("scenarios",), clash_message("scenario names", pairs)))
@@ -171,7 +173,7 @@ def _target_shock(exp: Experiment, fields: dict, loc: tuple, s) -> list:
     if target == "workload.tokens" or target.endswith(".prices"):
         return _multiplier_shock(exp, loc, s)
     try:
-        key, spec = resolve(exp, target, any_value=True)
+        key, spec = lookup(exp, target)
     except ValueError as exc:
         return [((*loc, "target"), str(exc))]
     partial = s.from_month > 1 or (s.months is not None and s.from_month + s.months - 1 < exp.horizon)

@@ -198,7 +198,7 @@ def test_size_for_is_deterministic_across_workers() -> None:
     exp = sim.load_experiment(Path(__file__).resolve().parents[1] / "experiments" / "reservation_lockin.toml")
     a = sim.run(exp, paths=9000)
     b = sim.run(exp, paths=9000, workers=2, chunk_paths=8192)
-    assert a.reserved_gpus == b.reserved_gpus and a.reserved_gpus
+    assert a.result.reserved_gpus == b.result.reserved_gpus and a.result.reserved_gpus
     for x, y in zip(a.options, b.options, strict=True):
         assert np.array_equal(x.totals, y.totals)
         for k in x.metrics:

@@ -329,13 +329,11 @@ def test_the_memory_estimate_bounds_the_measured_peak() -> None:
     """Estimated peak vs measured max RSS of a fresh process running analysis and scenarios."""
     code = """
         import resource, sim
-        from sim.engine import line_names, metric_names
         from sim.memory import estimate
         exp = sim.load_experiment("experiments/article_uncertain.toml")
         r = sim.run(exp, paths=150_000)
         r.run_scenarios(); r.percentiles(); r.summary(); r.sensitivity()
-        e = estimate(exp, [len(x) for x in line_names(exp)], [len(metric_names(o)) for o in exp.options],
-                     r.line_bands, False, 1, 32768)
+        e = estimate(exp, r.result.line_bands, False, 1, 32768)
         print(e.bytes(150_000), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
     """
     out = subprocess.run(_script(code), cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()

@@ -106,7 +106,7 @@ def test_ops_are_deterministic_across_chunks_and_workers() -> None:
         assert np.array_equal(x.totals, y.totals)
         for k in x.metrics:
             assert np.array_equal(x.metrics[k], y.metrics[k]), (x.name, k)
-    assert a.ops_events == b.ops_events > 0
+    assert a.result.ops_events == b.result.ops_events > 0
 
 
 def test_ops_lines_metrics_and_fallback_pricing() -> None:
@@ -120,7 +120,7 @@ def test_ops_lines_metrics_and_fallback_pricing() -> None:
     assert abs(down.mean() - 4.0) < 4.5 * down.std() / math.sqrt(down.size)
     fallback = next(ln for ln in api.lines if ln.item == "Fallback to backup")
     share = down / (24 * 30)
-    tokens = res.tokens.astype(np.float64)
+    tokens = res.result.tokens.astype(np.float64)
     expected = (share * tokens * (5 / 6 * 2.5 + 1 / 6 * 10.0) / 1e6).sum(axis=0)
     np.testing.assert_allclose(fallback.totals, expected, rtol=1e-4)
     np.testing.assert_allclose(api.metrics["availability"], 1 - share, rtol=1e-6)

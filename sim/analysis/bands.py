@@ -9,6 +9,7 @@ from sim.analysis.quantiles import row_percentiles
 from sim.analysis.risk import tco_multiplier
 from sim.parallel import worker_pool
 from sim.result import Result
+from sim.specs import given
 
 COLUMNS = ["option", "metric", "month", "percentile", "value"]
 
@@ -18,7 +19,7 @@ def level_label(p: float) -> int | float:
     return int(p) if float(p).is_integer() else float(p)
 
 
-def _rows(option: str, metric: str, values: np.ndarray, levels: list[float], months: np.ndarray):
+def _rows(option: str, metric: str, values: np.ndarray, levels: list[float], months: np.ndarray) -> pd.DataFrame:
     """values: (levels, len(months)) -> tidy frame."""
     k, m = values.shape
     return pd.DataFrame({
@@ -56,17 +57,17 @@ def _compute(job: tuple[int, str, int], result: Result | None = None) -> np.ndar
     opt = result.options[i]
     levels = result.percentile_levels
     if metric == "monthly_cost":
-        return row_percentiles(opt.by_month, levels)
+        return row_percentiles(given(opt.by_month), levels)
     if metric == "cumulative_cost":
         return row_percentiles(opt.cumulative(), levels)
     if metric == "line":
-        return row_percentiles(opt.lines[j].by_month, levels)
+        return row_percentiles(given(opt.lines[j].by_month), levels)
     if metric.startswith("metric:"):
         return row_percentiles(opt.metrics[metric.removeprefix("metric:")], levels)
-    return row_percentiles(tco_multiplier(opt)[None, :], levels)
+    return row_percentiles(given(tco_multiplier(opt))[None, :], levels)
 
 
-def _compute_all(result: Result, jobs: list, workers: int) -> list[np.ndarray]:
+def _compute_all(result: Result, jobs: list[tuple[int, str, int]], workers: int) -> list[np.ndarray]:
     cells = result.paths * result.months * len(jobs)
     if workers <= 1 or cells < PARALLEL_MIN_CELLS:
         return [_compute(job, result) for job in jobs]

@@ -11,7 +11,7 @@ def cheapest_shares(totals: np.ndarray) -> np.ndarray:
     """(options, paths) totals -> (options, paths) share of 'cheapest' (ties split evenly)."""
     best = totals.min(axis=0)
     winners = totals == best[None, :]
-    return winners / winners.sum(axis=0)[None, :]
+    return np.asarray(winners / winners.sum(axis=0)[None, :], dtype=float)
 
 
 def prob_cheapest(result: Result) -> dict[str, tuple[float, float]]:

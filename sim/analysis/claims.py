@@ -10,6 +10,7 @@ from sim.analysis.quantiles import percentile_rank
 from sim.analysis.risk import tco_multiplier
 from sim.config import Claim
 from sim.result import Result
+from sim.specs import given
 
 
 @dataclass
@@ -31,11 +32,11 @@ def claim_sample(result: Result, claim: Claim) -> tuple[np.ndarray, int | None]:
     days = result.experiment.experiment.days_per_month
     if claim.metric in ("daily_cost", "monthly_cost"):
         month = claim.month or 1
-        values = opt.by_month[month - 1].astype(np.float64)
+        values = given(opt.by_month)[month - 1].astype(np.float64)
         return (values / days if claim.metric == "daily_cost" else values), month
     if claim.metric == "cumulative_cost":
         month = claim.month or result.months
-        return opt.by_month[:month].sum(axis=0, dtype=np.float64), month
+        return given(opt.by_month)[:month].sum(axis=0, dtype=np.float64), month
     if claim.metric == "total_cost":
         return opt.totals, None
     ratio = tco_multiplier(opt)

@@ -3,6 +3,8 @@ intervals. Linear interpolation between order statistics, as numpy's default met
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy import stats
 
@@ -66,3 +68,24 @@ def percentile_rank(values: np.ndarray, x: float) -> float:
     below = np.count_nonzero(values < x)
     equal = np.count_nonzero(values == x)
     return 100.0 * (below + 0.5 * equal) / values.size
+
+
+def band(values: np.ndarray) -> tuple[float, float, float]:
+    """P5, P50 and P95 of a 1-D sample (exact sample percentiles)."""
+    p5, p50, p95 = row_percentiles(np.asarray(values)[None, :], [5, 50, 95])[:, 0]
+    return float(p5), float(p50), float(p95)
+
+
+def share(hits: np.ndarray) -> tuple[float, float]:
+    """The share of True in a 1-D sample and its binomial standard error sqrt(p(1 - p) / n)."""
+    n = hits.size
+    p = float(np.count_nonzero(hits)) / n
+    return p, float(np.sqrt(p * (1 - p) / n))
+
+
+def p95_precision(totals: np.ndarray) -> float:
+    """Half-width of the 95% CI of the P95 over its value (0 for a constant)."""
+    est, lo, hi = percentile_ci(totals, [95.0])
+    if est[0] == 0:
+        return 0.0 if hi[0] == lo[0] else math.inf
+    return float((hi[0] - lo[0]) / 2 / abs(est[0]))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.analysis.quantiles import tail_mean
+from sim.analysis.quantiles import row_percentiles, tail_mean
 from sim.result import OptionResult, Result
+from sim.specs import given
 
 
 def budget_risk(result: Result, opt: OptionResult) -> dict[str, float]:
@@ -28,9 +29,7 @@ def budget_risk(result: Result, opt: OptionResult) -> dict[str, float]:
 def safe_budgets(opt: OptionResult) -> dict[str, float]:
     """The budgets that hold with 90% and 95% probability: monthly (no month above it over the
     horizon) and total."""
-    from sim.analysis.quantiles import row_percentiles
-
-    monthly = row_percentiles(opt.worst_month[None, :], [90, 95])[:, 0]
+    monthly = row_percentiles(given(opt.worst_month)[None, :], [90, 95])[:, 0]
     total = row_percentiles(opt.totals[None, :], [90, 95])[:, 0]
     return {"safe_monthly_budget_p90": float(monthly[0]), "safe_monthly_budget_p95": float(monthly[1]),
             "safe_total_budget_p90": float(total[0]), "safe_total_budget_p95": float(total[1])}

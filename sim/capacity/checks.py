@@ -6,13 +6,16 @@ from __future__ import annotations
 import numpy as np
 
 from sim.capacity.catalog import gpus, models, price_range
+from sim.capacity.provisioning import reserved_class
 from sim.capacity.throughput import HBM_USABLE, plan_replica
+from sim.config import Experiment, SelfHostedOption
 from sim.specs import median
 
 
-def check_capacity(exp, index: int) -> list[tuple[tuple, str]]:
+def check_capacity(exp: Experiment, index: int) -> list[tuple[tuple[str | int, ...], str]]:
     """Problems with option ``index``'s capacity and provisioning, as (loc, message)."""
     opt = exp.options[index]
+    assert isinstance(opt, SelfHostedOption) and opt.capacity is not None and opt.provisioning is not None
     cap, prov = opt.capacity, opt.provisioning
     if cap.model not in models():
         return [(("capacity", "model"), f'"{cap.model}" is not in the model catalog (known: {", ".join(models())})')]
@@ -55,7 +58,7 @@ def check_capacity(exp, index: int) -> list[tuple[tuple, str]]:
                  f"{prov.early_termination.month} is past horizon_months")]
     needs = [("hourly_price", "on_demand", prov.hourly_price)]
     if prov.policy in ("reserved", "hybrid"):
-        cls = "reserved_3y" if prov.term_months >= 36 else "reserved_1y"
+        cls = reserved_class(prov.term_months)
         needs.append(("reserved_price", cls, prov.reserved_price))
     for field, cls, given in needs:
         if given is None and price_range(cap.gpu, cls) is None:

@@ -4,26 +4,38 @@ hybrid (reserved base, overflow to an API). Shortfall goes to the overflow or is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from distributions import parse_distribution
-from sim.capacity.catalog import price_range
+from distributions import Distribution, Process, parse_distribution
+from sim.capacity.catalog import default_price_spec, price_range
 from sim.capacity.config import Capacity, Provisioning
 from sim.capacity.sizing import Sizing, as_row, overflow_fraction
+from sim.pricing import Cost, LineSet, Metrics
 from sim.scenario import Scenario
+from sim.specs import given
 from sim.workload import Tokens
+
+Pricer = Callable[[Cost], Cost]
+#: what provisioning reports per month and path (percentiles.csv metrics)
+CAPACITY_METRICS = ("gpus", "gpus_needed", "utilization", "unserved_tokens", "overflow_cost")
 
 
 @dataclass
 class CapacityOutcome:
-    lines: dict[str, np.ndarray | float]
-    metrics: dict[str, np.ndarray] = field(default_factory=dict)
+    lines: LineSet
+    metrics: Metrics = field(default_factory=dict)
+
+
+def reserved_class(term_months: int) -> str:
+    """The catalog's price class of a reservation: 3-year from a 36-month term, else 1-year."""
+    return "reserved_3y" if term_months >= 36 else "reserved_1y"
 
 
 def line_names(prov: Provisioning, horizon: int) -> list[str]:
-    """The GPU lines a policy reports, in order (known before any path is drawn)."""
+    """The GPU lines a policy prices, in order (names a cost item of the option may not take)."""
     if prov.policy in ("on_demand", "spot"):
         names = [f"GPU compute ({prov.policy.replace('_', '-')})"]
     else:
@@ -45,29 +57,31 @@ def default_discount(gpu: str, price_class: str) -> float:
     od, other = price_range(gpu, "on_demand"), price_range(gpu, price_class)
     if od is None or other is None:
         raise ValueError(f"the catalog has no {price_class} or on_demand price for {gpu}")
-    mid = lambda r: (r[0] * r[1]) ** 0.5  # noqa: E731 - lognormal median of "low to high"
+    def mid(r: tuple[float, float]) -> float:  # the lognormal median of "low to high"
+        return float((r[0] * r[1]) ** 0.5)
+
     return max(0.0, 1.0 - mid(other) / mid(od))
 
 
-def _series(sc: Scenario, key: str, spec, default_key: str, default) -> np.ndarray | float:
+def _series(sc: Scenario, key: str, spec: Distribution | Process | None, default_key: str,
+            default: str | float | None) -> np.ndarray | float:
     """A user-given price, or the catalog's range drawn under a shared key (common numbers)."""
     if spec is not None:
         return sc.series(key, spec)
+    assert default is not None, "checked at validation: the catalog has this price"
     return sc.series(default_key, parse_distribution(default))
 
 
 def provision(cap: Capacity, prov: Provisioning, key: str, sizing: Sizing, sc: Scenario, tokens: Tokens,
-              hours: float, reserved_gpus: float | None, overflow_pricer) -> CapacityOutcome:
+              hours: float, reserved_gpus: float | None, overflow_pricer: Pricer | None) -> CapacityOutcome:
     """GPU lines and capacity metrics for one self-hosted option on this chunk's paths."""
-    from sim.capacity.catalog import default_price_spec
-
     months, n = sc.months, sc.n
     hours = prov.hours_per_month or hours
     tp = sizing.tp
     od_price = _series(sc, f"{key}.provisioning.hourly_price", prov.hourly_price,
                        f"catalog.{cap.gpu}.on_demand", default_price_spec(cap.gpu, "on_demand"))
     needed = sizing.replicas
-    lines: dict[str, np.ndarray | float] = {}
+    lines = LineSet()
     spare = cap.spare_replicas
     if prov.policy in ("on_demand", "spot"):
         provisioned = _with_lead_time(needed, prov.lead_time_months)
@@ -79,7 +93,7 @@ def provision(cap: Capacity, prov: Provisioning, key: str, sizing: Sizing, sc: S
             price = od_price * (1.0 - disc)
             lost = sc.scalar(f"{key}.provisioning.preempted_fraction", prov.preempted_fraction)
             capacity = capacity * (1.0 - as_row(lost))
-        lines[line_names(prov, months)[0]] = provisioned * tp * hours * price
+        lines.add(line_names(prov, months)[0], "gpu", provisioned * tp * hours * price)
         gpus_used = provisioned * tp
     else:
         gpus_used, capacity = _reserved(cap, prov, key, sizing, sc, hours, reserved_gpus, od_price, lines)
@@ -90,13 +104,14 @@ def provision(cap: Capacity, prov: Provisioning, key: str, sizing: Sizing, sc: S
                "gpus_needed": np.broadcast_to(sizing.gpus, (months, n)),
                "utilization": np.clip(served / np.maximum(gpus_used / tp, 1e-12), 0.0, 1.0)}
     if prov.overflow not in (None, "on_demand"):
+        assert overflow_pricer is not None
         cost = overflow_pricer(frac)
-        lines[f"Overflow to {prov.overflow}"] = cost
-        metrics["overflow_cost"] = np.broadcast_to(cost, (months, n))
+        lines.add(f"Overflow to {prov.overflow}", "usage", cost)
         metrics["unserved_tokens"] = np.zeros((months, n))
+        metrics["overflow_cost"] = np.broadcast_to(cost, (months, n))
     else:
-        metrics["overflow_cost"] = np.zeros((months, n))
         metrics["unserved_tokens"] = frac * total_tokens
+        metrics["overflow_cost"] = np.zeros((months, n))
     return CapacityOutcome(lines, metrics)
 
 
@@ -105,38 +120,39 @@ def _with_lead_time(needed: np.ndarray, lead: int) -> np.ndarray:
     if lead <= 0:
         return needed
     earlier = np.concatenate([np.repeat(needed[:1], lead, axis=0), needed[:-lead]], axis=0)
-    return np.minimum(needed, earlier)
+    return np.asarray(np.minimum(needed, earlier), dtype=float)
 
 
 def _serving_capacity(replicas: np.ndarray, sizing: Sizing, spare: int) -> np.ndarray:
     """Replica-seconds per second available for traffic once spares and standby are set aside:
     (replicas - spares) / (1 + standby share of the serving replicas)."""
     with_standby = (sizing.replicas - spare) / np.maximum(sizing.serving, 1.0)
-    return np.maximum(replicas - spare, 0.0) / np.maximum(with_standby, 1.0)
+    return np.asarray(np.maximum(replicas - spare, 0.0) / np.maximum(with_standby, 1.0), dtype=float)
 
 
-def _reserved(cap, prov, key, sizing, sc, hours, reserved_gpus, od_price, lines):
+def _reserved(cap: Capacity, prov: Provisioning, key: str, sizing: Sizing, sc: Scenario, hours: float,
+              reserved_gpus: float | None, od_price: np.ndarray | float,
+              lines: LineSet) -> tuple[np.ndarray, np.ndarray]:
     """Reserved GPUs at the price locked at signing for the term (paid whether used or not),
     renewed at the then-market price less a discount, or ended early against a fee; on-demand
     GPUs cover what the reservation does not (after the term, after termination, bursts)."""
-    from sim.capacity.catalog import default_price_spec
-
     months, n = sc.months, sc.n
     tp, term = sizing.tp, prov.term_months
     names = line_names(prov, months)
-    cls = "reserved_3y" if term >= 36 else "reserved_1y"
+    cls = reserved_class(term)
     locked = _series(sc, f"{key}.provisioning.reserved_price", prov.reserved_price,
                      f"catalog.{cap.gpu}.{cls}", default_price_spec(cap.gpu, cls))  # float or (1, n)
-    n_gpus = float(prov.gpus if prov.gpus is not None else reserved_gpus)
+    n_gpus = float(prov.gpus if prov.gpus is not None else given(reserved_gpus))
     t = np.arange(months)[:, None]
     stop = months  # the reservation runs to the horizon unless it ends earlier
     if prov.after_term == "on_demand":
         stop = min(stop, term)
-    ended = prov.early_termination is not None and prov.early_termination.month < term
-    if ended:
-        stop = min(stop, prov.early_termination.month)
+    end = prov.early_termination
+    ended = end is not None and end.month < term
+    if end is not None and ended:
+        stop = min(stop, end.month)
     held_mask = (t < stop).astype(float)
-    lines["GPU compute (reserved)"] = n_gpus * hours * locked * ((t < term) * held_mask)
+    lines.add("GPU compute (reserved)", "gpu", n_gpus * hours * locked * ((t < term) * held_mask))
     if "GPU compute (renewed)" in names:
         disc = (sc.series(f"{key}.provisioning.renewal_discount", prov.renewal_discount)
                 if prov.renewal_discount is not None else default_discount(cap.gpu, cls))
@@ -144,21 +160,20 @@ def _reserved(cap, prov, key, sizing, sc, hours, reserved_gpus, od_price, lines)
         renewed = np.zeros((months, n))
         for start in range(term, months, term):  # each renewal locks the market price of its first month
             renewed[start:start + term] = n_gpus * hours * od_full[start] * (1.0 - disc)
-        lines["GPU compute (renewed)"] = renewed * held_mask
-    if prov.early_termination is not None:
+        lines.add("GPU compute (renewed)", "gpu", renewed * held_mask)
+    if end is not None:
         fee = np.zeros((months, n))
         if ended:
-            m = prov.early_termination.month
-            share = as_row(sc.scalar(f"{key}.provisioning.early_termination.fee_share",
-                                   prov.early_termination.fee_share))
+            m = end.month
+            share = as_row(sc.scalar(f"{key}.provisioning.early_termination.fee_share", end.fee_share))
             fee[m - 1] = np.broadcast_to(n_gpus * hours * locked * (term - m) * share, (1, n))[0]
-        lines["Early termination fee"] = fee
+        lines.add("Early termination fee", "gpu", fee)
     held = np.floor(n_gpus / tp) * held_mask * np.ones((1, n))
     needed = np.broadcast_to(sizing.replicas, (months, n))
     on_demand = np.where(held_mask > 0, 0.0, needed)  # after the reservation: rent what is needed
     if prov.overflow == "on_demand":
         on_demand = np.maximum(on_demand, needed - held)  # bursts above the reservation
     if "GPU compute (on-demand)" in names:
-        lines["GPU compute (on-demand)"] = on_demand * tp * hours * od_price
+        lines.add("GPU compute (on-demand)", "gpu", on_demand * tp * hours * od_price)
     total = held + on_demand
     return total * tp, _serving_capacity(total, sizing, cap.spare_replicas)

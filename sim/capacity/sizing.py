@@ -32,7 +32,7 @@ class Sizing:
         return self.replicas * self.tp
 
 
-def as_row(value) -> np.ndarray | float:
+def as_row(value: np.ndarray | float) -> np.ndarray | float:
     """A per-path value as a (1, n) row that broadcasts over months; floats stay floats."""
     return value if isinstance(value, float) else np.asarray(value)[None, :]
 
@@ -62,7 +62,7 @@ def size(cap: Capacity, key: str, sc: Scenario, tokens: Tokens, days_per_month: 
     return Sizing(plan, load, peak_row, serving, replicas, cap.tensor_parallel)
 
 
-def overflow_fraction(load: np.ndarray, peak_to_average, capacity: np.ndarray) -> np.ndarray:
+def overflow_fraction(load: np.ndarray, peak_to_average: np.ndarray | float, capacity: np.ndarray) -> np.ndarray:
     """Share of the day's work above ``capacity`` (replica-seconds per second).
 
     The day is a linear load-duration curve from the peak p = P x mean down to a trough

@@ -53,8 +53,11 @@ class ReplicaPlan:
         return 1.0 / self.decode_s_per_token
 
 
-def step_time(model: Model, gpu: Gpu, precision: str, kv_bytes: float, tp: int, batch, context,
-              speedup=1.0) -> np.ndarray:
+ArrayLike = np.ndarray | float
+
+
+def step_time(model: Model, gpu: Gpu, precision: str, kv_bytes: float, tp: int, batch: ArrayLike,
+              context: ArrayLike, speedup: ArrayLike = 1.0) -> np.ndarray:
     """Decode step time in seconds for ``batch`` sequences of ``context`` tokens."""
     batch = np.asarray(batch, dtype=float)
     context = np.asarray(context, dtype=float)
@@ -63,12 +66,12 @@ def step_time(model: Model, gpu: Gpu, precision: str, kv_bytes: float, tp: int, 
     flops_per_gpu = 2.0 * model.params_b * 1e9 * batch / tp
     compute = flops_per_gpu / (gpu.tflops(precision) * 1e12 * EFF_MM)
     fixed = model.layers * (LAYER_OVERHEAD_S + ATTN_S_PER_LAYER_TOKEN * context)
-    return (np.maximum(memory, compute) + fixed) / np.asarray(speedup, dtype=float)
+    return np.asarray((np.maximum(memory, compute) + fixed) / np.asarray(speedup, dtype=float), dtype=float)
 
 
 def plan_replica(model: Model, gpu: Gpu, precision: str, kv_precision: str, tp: int,
-                 prompt_tokens, output_tokens, prefix_hit, tpot_slo_s: float, max_batch: int,
-                 speedup) -> ReplicaPlan:
+                 prompt_tokens: ArrayLike, output_tokens: ArrayLike, prefix_hit: ArrayLike, tpot_slo_s: float,
+                 max_batch: int, speedup: ArrayLike) -> ReplicaPlan:
     """Largest batch that fits the KV memory and meets the time-per-output-token SLO, and the
     replica-seconds each token costs at that batch. Inputs may be floats or (n,) arrays."""
     kv = model.kv_bytes_per_token(kv_precision)

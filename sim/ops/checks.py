@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from sim.config import Experiment, option_index
 from sim.ops.config import SelfHostedOps
+from sim.specs import is_zero
 
 
-def _busy(spec) -> bool:
+def _busy(spec: object) -> bool:
     """Whether a rate can be above zero."""
-    return not (spec.is_fixed and spec.mean == 0)
+    return not is_zero(spec)
 
 
-def check_ops(exp, index: int) -> list[tuple[tuple, str]]:
+def check_ops(exp: Experiment, index: int) -> list[tuple[tuple[str, ...], str]]:
     opt = exp.options[index]
     ops = opt.ops
+    assert ops is not None
     if ops.fallback is not None:
-        target = next((o for o in exp.options if o.name == ops.fallback), None)
+        try:
+            target = exp.options[option_index(exp, ops.fallback)]
+        except KeyError:
+            target = None
         if target is None or target.kind != "api" or target is opt:
             apis = ", ".join(o.name for o in exp.options if o.kind == "api" and o is not opt) or "none"
             return [(("fallback",), f'"{ops.fallback}" names no other API option (API options: {apis})')]

@@ -12,15 +12,11 @@ from sim.specs import (
     Minutes,
     Money,
     MonthlyEventRate,
+    OutageRate,
     Strict,
+    UpgradeRate,
     Weeks,
-    _spec,
 )
-
-#: plausible ceiling of provider/zone outages per year (one a day)
-OutageRate = _spec(cap=365.0, unit="per year")
-#: plausible ceiling of model upgrades per year (one a week)
-UpgradeRate = _spec(cap=52.0, unit="per year")
 
 #: Llama 3 training: 268 GPU-attributed interruptions in 54 days on 16,384 H100s ("The Llama 3
 #: Herd of Models", Table 5) = 268 / (16,384 x 54/365) = 0.11 per GPU-year; the upper end allows

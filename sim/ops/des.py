@@ -12,6 +12,8 @@ Missing serving capacity is integrated into full-outage-equivalent downtime per 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Generator as Coroutine
+from typing import Any
 
 import numpy as np
 import simpy
@@ -22,6 +24,8 @@ from sim.ops.inputs import ENGINEER_WEEK_HOURS, WORK_BLOCK_HOURS, FleetInputs, F
 from sim.scenario import Scenario
 
 INCIDENT, PATCHING, UPGRADE = 0, 1, 2  # request priorities: lower is served first
+#: a SimPy process: yields events (timeouts, requests) until it ends
+Steps = Coroutine[Any, Any, None]
 
 
 class _Draws:
@@ -38,10 +42,12 @@ class _Draws:
 
 
 class FleetPath:
-    """One path's fleet, engineers and clocks."""
+    """One path's fleet, engineers and clocks. ``trace``, when a list, receives (hour, event) for
+    every state change (for exact-trace tests and for reading one path's story)."""
 
-    def __init__(self, fi: FleetInputs, j: int, rng: Generator) -> None:
-        self.fi, self.rng = fi, rng
+    def __init__(self, fi: FleetInputs, j: int, rng: Generator, trace: list[tuple[float, str]] | None = None) -> None:
+        self.fi, self.rng, self.trace = fi, rng, trace
+        self.faults_seen = 0
         self.H = fi.hours_per_month
         self.months = fi.months
         self.horizon = self.months * self.H
@@ -76,7 +82,7 @@ class FleetPath:
     def _serving(self, m: int) -> float:
         if self.outage:
             return 0.0
-        return max(0.0, min(self.required[m], self.fleet[m] - self.down) - self.pending)
+        return float(max(0.0, min(self.required[m], self.fleet[m] - self.down) - self.pending))
 
     def settle(self) -> None:
         """Integrate the capacity shortfall from the last change to now (call before a change)."""
@@ -93,8 +99,12 @@ class FleetPath:
     def work(self, cause: int, hours: float) -> None:
         self.out[1 + cause, self.month(self.env.now)] += hours
 
+    def log(self, event: str) -> None:
+        if self.trace is not None:
+            self.trace.append((self.env.now, event))
+
     # --- processes --------------------------------------------------------------------------
-    def faults(self):
+    def faults(self) -> Steps:
         peak = self.failure_rate * float(self.fleet.max())
         while peak > 0:
             yield self.env.timeout(self.rng.exponential(1.0 / peak))
@@ -105,32 +115,53 @@ class FleetPath:
             if self.rng.random() < self.fleet[m] / self.fleet.max():  # thinning: this month's fleet
                 self.env.process(self.repair(m))
 
-    def repair(self, m: int):
+    def fault_at(self, hour: float, serving: bool = True) -> None:
+        """Script a GPU fault at ``hour`` (on a serving replica, or a spare): a fixed incident to
+        replay, beside the random ones."""
+        def later() -> Steps:
+            yield self.env.timeout(hour)
+            yield self.env.process(self.repair(self.month(hour), serving))
+
+        self.env.process(later())
+
+    def repair(self, m: int, serving_hit: bool | None = None) -> Steps:
+        """A replica fails (a serving one with probability required / fleet, unless scripted): a
+        free spare takes over its traffic after the failover delay (else its share of capacity is
+        lost); an engineer diagnoses, then the provider replaces the node."""
+        if serving_hit is None:
+            serving_hit = bool(self.rng.random() < self.required[m] / self.fleet[m])
+        self.faults_seen += 1
+        name = f"fault {self.faults_seen}"
         self.out[4, m] += 1
-        serving_hit = self.rng.random() < self.required[m] / self.fleet[m]
         self.settle()
+        spare_free = self.fleet[m] - self.down - self.required[m] > 0
         self.down += 1
-        if self.fi.spare > 0 and serving_hit:
+        self.log(f"{name}: replica down")
+        if serving_hit and spare_free:
             self.pending += 1
-            self.env.process(self.take_over())
+            self.env.process(self.take_over(name))
         with self.engineers.request(priority=INCIDENT) as req:
             yield req
+            self.log(f"{name}: diagnosis starts")
             hours = self.diagnosis()
             self.work(INCIDENT, hours)
             yield self.env.timeout(hours)
+            self.log(f"{name}: diagnosis ends")
             self.events += 2
         yield self.env.timeout(self.replacement())
         self.events += 1
         self.settle()
         self.down -= 1
+        self.log(f"{name}: replica replaced")
 
-    def take_over(self):
+    def take_over(self, name: str) -> Steps:
         yield self.env.timeout(self.failover())
         self.events += 1
         self.settle()
         self.pending -= 1
+        self.log(f"{name}: spare took over")
 
-    def outages(self):
+    def outages(self) -> Steps:
         while self.outage_rate > 0:
             yield self.env.timeout(self.rng.exponential(1.0 / self.outage_rate))
             if self.env.now >= self.horizon:
@@ -138,33 +169,39 @@ class FleetPath:
             self.out[4, self.month(self.env.now)] += 1
             self.settle()
             self.outage += 1
+            self.log("provider outage starts")
             yield self.env.timeout(self.outage_len())
             self.events += 2
             self.settle()
             self.outage -= 1
+            self.log("provider outage ends")
 
-    def patching(self):
+    def patching(self) -> Steps:
         for m in range(self.months):
             offset = self.fi.maintenance_start
             start = m * self.H + (self.rng.uniform(0.0, min(168.0, self.H / 2)) if offset is None else offset)
             yield self.env.timeout(start - self.env.now)
             with self.engineers.request(priority=PATCHING) as req:
                 yield req
+                self.log("patching starts")
                 hours = self.maintenance()
                 self.work(PATCHING, hours)
                 self.env.process(self.rolling_restart(self.month(self.env.now)))
                 yield self.env.timeout(hours)
+                self.log("patching ends")
                 self.events += 3
 
-    def rolling_restart(self, m: int):
+    def rolling_restart(self, m: int) -> Steps:
         self.settle()
         self.down += 1  # one replica at a time is out
+        self.log("rolling restart starts")
         yield self.env.timeout(self.fleet[m] * self.restart())
         self.events += 1
         self.settle()
         self.down -= 1
+        self.log("rolling restart ends")
 
-    def upgrades(self):
+    def upgrades(self) -> Steps:
         """Upgrade projects arrive (Poisson) into a backlog the engineers work through."""
         while self.upgrade_rate > 0:
             yield self.env.timeout(self.rng.exponential(1.0 / self.upgrade_rate))
@@ -173,7 +210,7 @@ class FleetPath:
                 return
             yield self.backlog.put(self.weeks() * ENGINEER_WEEK_HOURS)
 
-    def upgrade_worker(self):
+    def upgrade_worker(self) -> Steps:
         """One engineer's stream of upgrade work: a working-day block at a time, at the pace of
         their working week; an incident arriving mid-block waits for it to end."""
         while True:
@@ -190,6 +227,8 @@ class FleetPath:
                 self.events += 1
 
     def run(self) -> np.ndarray:
+        """Simulate the horizon; returns (5, months): downtime, incident, patching and upgrade
+        hours, incidents."""
         self.backlog = simpy.Store(self.env)
         for proc in (self.faults(), self.outages(), self.patching(), self.upgrades()):
             self.env.process(proc)

@@ -43,22 +43,18 @@ class FleetInputs:
 
     @property
     def months(self) -> int:
-        return self.required.shape[0]
+        return int(self.required.shape[0])
 
     @property
     def n(self) -> int:
-        return self.required.shape[1]
-
-    def fleet(self) -> np.ndarray:
-        """(months, n) replicas running: serving + spares."""
-        return self.required + self.spare
+        return int(self.required.shape[1])
 
 
-def _rate(sc: Scenario, key: str, spec, per: float) -> np.ndarray:
+def _rate(sc: Scenario, key: str, spec: Distribution, per: float) -> np.ndarray:
     return np.broadcast_to(np.asarray(sc.scalar(key, spec), dtype=float) / per, (sc.n,)).copy()
 
 
-def fleet_inputs(ops: SelfHostedOps, key: str, sc: Scenario, required: np.ndarray, spare: int,
+def fleet_inputs(ops: SelfHostedOps, key: str, sc: Scenario, required: np.ndarray | float, spare: int,
                  gpus_per_replica: int, hours_per_month: float) -> FleetInputs:
     """Draw the per-path rates; pass the duration distributions through."""
     return FleetInputs(
@@ -93,8 +89,3 @@ class FleetOutcome:
     upgrade_hours: np.ndarray  # engineer hours on model upgrades
     incidents: np.ndarray  # GPU faults and provider outages
     events: int = 0  # discrete events processed (DES only), for the benchmark
-
-    @classmethod
-    def zeros(cls, months: int, n: int) -> FleetOutcome:
-        z = lambda: np.zeros((months, n))  # noqa: E731
-        return cls(z(), z(), z(), z(), z())

@@ -3,15 +3,20 @@ discrete price cuts, plus the option's own fixed lines (gateway, evals, guardrai
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Callable
 
-from distributions import compound_poisson
-from distributions.processes import _LogOnePlus
+import numpy as np
+from numpy.random import Generator
+
+from distributions import LogOneMinus, compound_poisson
 from sim.catalog import DEFAULT_BATCH_DISCOUNT
-from sim.config import ApiOption, PriceCuts
+from sim.config import ApiOption, PriceCuts, option_index
+from sim.ops.price import api_ops
 from sim.options.context import PricingContext
-from sim.options.lines import LineCosts, price_lines
+from sim.options.lines import price_lines
+from sim.pricing import Cost, LineSet, Metrics
 from sim.scenario import Scenario
+from sim.specs import given
 from sim.workload import Tokens
 
 #: the lines an API option prices its tokens on (a cost item of the option may not take these names)
@@ -27,16 +32,16 @@ def price_multiplier(opt: ApiOption, key: str, sc: Scenario) -> np.ndarray:
     log_mult = years * np.log1p(change)[None, :]
     if opt.price_cuts is not None:
         log_mult = log_mult + _log_cuts(opt.price_cuts, f"{key}.price_cuts", sc)
-    return sc.shocked(np.exp(log_mult), f"{key}.prices")  # a stress scenario's price shock, if any
+    return np.asarray(sc.shocked(np.exp(log_mult), f"{key}.prices"), dtype=float)  # a stress shock, if any
 
 
 def _log_cuts(cuts: PriceCuts, key: str, sc: Scenario) -> np.ndarray:
     """Cumulative log factor of price cuts, (months, n); cuts start after month 1."""
     rate = np.broadcast_to(sc.series(f"{key}.rate_per_year", cuts.rate_per_year), (1, sc.n)).T
     months = sc.months
-    neg = _Negated(cuts.size)  # a cut of size s multiplies the price by (1 - s)
+    neg = LogOneMinus(cuts.size)  # a cut of size s multiplies the price by (1 - s)
 
-    def draw(rng, rows):
+    def draw(rng: Generator, rows: slice) -> np.ndarray:
         out = np.zeros((rows.stop - rows.start, months))
         if months > 1:
             _, sums = compound_poisson(rng, rate[rows] / 12.0, neg, (rows.stop - rows.start, months - 1))
@@ -46,29 +51,20 @@ def _log_cuts(cuts: PriceCuts, key: str, sc: Scenario) -> np.ndarray:
     return sc.draw_rows(f"{key}.events", draw).T
 
 
-class _Negated(_LogOnePlus):
-    """log(1 - S) for a cut of size S in [0, 1)."""
-
-    def sample(self, rng, size):
-        return np.log1p(-np.minimum(self.base.sample(rng, size), 0.999999))
-
-
-def price_api(opt: ApiOption, key: str, ctx: PricingContext) -> tuple[LineCosts, dict[str, np.ndarray]]:
+def price_api(opt: ApiOption, key: str, ctx: PricingContext) -> tuple[LineSet, Metrics]:
     """Token lines, the option's own lines (gateway, evals, ...), then its outages (if any)."""
     lines = token_lines(opt, key, ctx.scenario, ctx.tokens)
-    lines.update(price_lines(opt.costs, key, ctx))
-    metrics: dict[str, np.ndarray] = {}
+    lines.extend(price_lines(opt.costs, key, ctx))
+    metrics: Metrics = {}
     if opt.ops is not None:
-        from sim.ops.price import api_ops
-
-        pricer = ctx.api_pricer(opt.ops.fallback) if opt.ops.fallback is not None else None
+        pricer = api_pricer(ctx, opt.ops.fallback) if opt.ops.fallback is not None else None
         result = api_ops(opt.ops, key, ctx.scenario, ctx.tokens, ctx.hours_per_month, pricer)
-        lines.update(result.lines)
+        lines.extend(result.lines)
         metrics.update(result.metrics)
     return lines, metrics
 
 
-def token_lines(opt: ApiOption, key: str, sc: Scenario, tokens: Tokens) -> LineCosts:
+def token_lines(opt: ApiOption, key: str, sc: Scenario, tokens: Tokens) -> LineSet:
     """What ``tokens`` cost at this API's prices on each path (also used to price overflow from a
     self-hosted option: the same keys give the same price draws)."""
     mult = price_multiplier(opt, key, sc)
@@ -76,15 +72,30 @@ def token_lines(opt: ApiOption, key: str, sc: Scenario, tokens: Tokens) -> LineC
     discount = DEFAULT_BATCH_DISCOUNT if opt.batch_discount is None else sc.series(
         f"{key}.batch_discount", opt.batch_discount)
     factor = mult * (1.0 - share_b * discount) / 1e6  # small shapes first, one full product per line
-    p_in = sc.series(f"{key}.input_per_million", opt.input_per_million)
-    p_out = sc.series(f"{key}.output_per_million", opt.output_per_million)
+    p_in = sc.series(f"{key}.input_per_million", given(opt.input_per_million))
+    p_out = sc.series(f"{key}.output_per_million", given(opt.output_per_million))
     share_c = sc.series(f"{key}.cached_input_share", opt.cached_input_share)
-    lines: LineCosts = {}
+    lines = LineSet()
     if isinstance(share_c, float) and share_c == 0.0:
-        lines[INPUT] = tokens.input * (p_in * factor)
+        lines.add(INPUT, "usage", tokens.input * (p_in * factor))
     else:
-        p_cached = sc.series(f"{key}.cached_input_per_million", opt.cached_input_per_million)
-        lines[INPUT] = tokens.input * ((1.0 - share_c) * p_in * factor)
-        lines[CACHED] = tokens.input * (share_c * p_cached * factor)
-    lines[OUTPUT] = tokens.output * (p_out * factor)
+        p_cached = sc.series(f"{key}.cached_input_per_million", given(opt.cached_input_per_million))
+        lines.add(INPUT, "usage", tokens.input * ((1.0 - share_c) * p_in * factor))
+        lines.add(CACHED, "usage", tokens.input * (share_c * p_cached * factor))
+    lines.add(OUTPUT, "usage", tokens.output * (p_out * factor))
     return lines
+
+
+def api_pricer(ctx: PricingContext, name: str) -> Callable[[Cost], Cost]:
+    """Prices a share (months, n) of the tokens at the named API option's prices, on the same paths
+    (its keys give the same draws as the option itself: common random numbers)."""
+    exp = ctx.experiment
+    j = option_index(exp, name)
+    opt = exp.options[j]
+    assert isinstance(opt, ApiOption), f"{name!r} is validated to be an API option"
+
+    def price(share: Cost) -> Cost:
+        tokens = Tokens(ctx.tokens.input * share, ctx.tokens.output * share)
+        return token_lines(opt, f"options[{j}]", ctx.scenario, tokens).total(ctx.shape)
+
+    return price

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -14,11 +15,16 @@ import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from sim.analysis.bands import level_label  # noqa: E402
-from sim.report.fmt import tick_money  # noqa: E402
+from sim.analysis.quantiles import band  # noqa: E402
+from sim.config import option_index  # noqa: E402
+from sim.fmt import tick_money  # noqa: E402
 from sim.result import Result  # noqa: E402
 
+if TYPE_CHECKING:
+    from sim.study import Study
+
 DPI = 110
-COLORS = plt.get_cmap("tab10").colors
+COLORS = tuple(plt.get_cmap("tab10")(range(10)))
 CATEGORY_COLORS = {"gpu": "#1f77b4", "redundancy": "#aec7e8", "infra": "#ff7f0e", "people": "#d62728",
                    "software": "#9467bd", "usage": "#2ca02c", "network": "#8c564b", "other": "#7f7f7f"}
 
@@ -255,7 +261,9 @@ def availability_chart(result: Result, bands: pd.DataFrame, path: Path) -> None:
     months = np.arange(1, result.months + 1)
     for i, (ax, opt) in enumerate(zip(axes, opts, strict=True)):
         color = COLORS[i % 10]
-        target = next(o for o in result.experiment.options if o.name == opt.name).ops.sla_target
+        spec = result.experiment.options[option_index(result.experiment, opt.name)].ops
+        assert spec is not None
+        target = spec.sla_target
         lo = _series(bands, opt.name, "availability", outer[0])
         hi = _series(bands, opt.name, "availability", outer[1])
         ax.fill_between(months, 100 * lo, 100 * hi, color=color, alpha=0.2, lw=0,
@@ -361,15 +369,15 @@ def risk_chart(result: Result, summary: pd.DataFrame, path: Path) -> None:
     plt.close(fig)
 
 
-def scenario_chart(result: Result, path: Path) -> None:
+def scenario_chart(result: Result, scenarios: list[tuple[str, Result]], path: Path) -> None:
     """Median and P5-P95 of each option's horizon total, base case and every stress scenario."""
-    runs = [("base", result), *result.scenarios]
+    runs = [("base", result), *scenarios]
     names = [o.name for o in result.options]
     fig, ax = plt.subplots(figsize=(9.5, 0.5 * len(names) * len(runs) ** 0.5 + 2.2))
     width = 0.8 / len(runs)
     for k, (label, res) in enumerate(runs):
         y = np.arange(len(names)) - 0.4 + width * (k + 0.5)
-        p5, p50, p95 = (np.array([np.percentile(res.option(n).totals, q) for n in names]) for q in (5, 50, 95))
+        p5, p50, p95 = np.array([band(res.option(n).totals) for n in names]).T
         ax.errorbar(p50, y, xerr=[p50 - p5, p95 - p50], fmt="o", color=COLORS[k % 10], ms=4, capsize=2,
                     label=label)
     ax.set_yticks(range(len(names)), names)
@@ -386,8 +394,9 @@ def scenario_chart(result: Result, path: Path) -> None:
     plt.close(fig)
 
 
-def write_charts(result: Result, bands: pd.DataFrame, folder: Path) -> dict[str, str]:
+def write_charts(study: Study, bands: pd.DataFrame, folder: Path) -> dict[str, str]:
     """Write every chart; returns name -> path relative to the report folder."""
+    result = study.result
     folder.mkdir(parents=True, exist_ok=True)
     charts = {
         "monthly_fan": ("monthly_fan.png", lambda p: fan_chart(result, bands, p)),
@@ -398,11 +407,11 @@ def write_charts(result: Result, bands: pd.DataFrame, folder: Path) -> dict[str,
     if _capacity_options(result):
         charts["capacity"] = ("capacity.png", lambda p: capacity_chart(result, bands, p))
         charts["utilization"] = ("utilization.png", lambda p: utilization_chart(result, bands, p))
-    if result.scenarios:
-        charts["scenarios"] = ("scenarios.png", lambda p: scenario_chart(result, p))
-    summary = result.summary()
+    if study.scenarios:
+        charts["scenarios"] = ("scenarios.png", lambda p: scenario_chart(result, study.scenarios, p))
+    summary = study.summary()
     charts["risk"] = ("tail_risk.png", lambda p: risk_chart(result, summary, p))
-    sens = result.sensitivity()
+    sens = study.sensitivity()
     if len(sens):
         charts["tornado"] = ("tornado.png", lambda p: tornado_chart(result, sens, p))
     if _ops_options(result):

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from sim.analysis.bands import level_label
-from sim.analysis.claims import check_claims
+from sim.analysis.quantiles import p95_precision, row_percentiles
 from sim.analysis.risk import article_rule
+from sim.config import option_index
+from sim.fmt import money, pct, ratio
 from sim.names import shown
 from sim.report.document import Document
-from sim.report.fmt import money, pct, ratio
 from sim.result import Result
+from sim.specs import given
+
+if TYPE_CHECKING:
+    from sim.study import Study
 
 
 def _headline(result: Result, summary: pd.DataFrame) -> str:
@@ -23,8 +30,9 @@ def _headline(result: Result, summary: pd.DataFrame) -> str:
     return text + "."
 
 
-def build_document(result: Result, summary: pd.DataFrame, charts: dict[str, str],
+def build_document(study: Study, summary: pd.DataFrame, charts: dict[str, str],
                    wall_time: float | None) -> Document:
+    result = study.result
     meta = result.experiment.experiment
     levels = result.percentile_levels
     doc = Document()
@@ -54,10 +62,10 @@ def build_document(result: Result, summary: pd.DataFrame, charts: dict[str, str]
           "each percentile comes from binomial order statistics, so it needs no distributional assumption.")
 
     _risk_section(doc, result, summary, charts)
-    _scenario_section(doc, result, charts)
-    _sensitivity_section(doc, result, charts)
+    _scenario_section(doc, study, charts)
+    _sensitivity_section(doc, study, charts)
     _tco_section(doc, summary)
-    _claims_section(doc, result)
+    _claims_section(doc, study)
 
     doc.h(2, "Charts")
     doc.image(charts["monthly_fan"], "Monthly cost bands per option")
@@ -106,12 +114,11 @@ def _risk_section(doc: Document, result: Result, summary: pd.DataFrame, charts: 
                   [[a, b, pct(p, se)] for a, b, p, se in rule])
 
 
-def _scenario_section(doc: Document, result: Result, charts: dict[str, str]) -> None:
-    if not result.scenarios:
+def _scenario_section(doc: Document, study: Study, charts: dict[str, str]) -> None:
+    if not study.scenarios:
         return
-    from sim.stress import scenario_table
-
-    table = scenario_table(result, result.scenarios)
+    result = study.result
+    table = study.scenario_table()
     doc.h(2, "Stress scenarios")
     doc.p("Each scenario re-runs the same paths (same seed) with its shocks, so the change from the base "
           "case is the shocks' alone; the change is the median of the paired per-path differences.")
@@ -132,28 +139,15 @@ def _scenario_section(doc: Document, result: Result, charts: dict[str, str]) -> 
         doc.image(charts["scenarios"], "Horizon totals per stress scenario")
 
 
-def correlation_table(result: Result) -> pd.DataFrame:
-    """Each asked rank correlation beside the one achieved in the drawn inputs."""
-    from scipy.stats import spearmanr
-
-    from sim.correlations import resolve
-
-    rows = []
-    for entry in result.experiment.correlations:
-        ka, kb = resolve(result.experiment, entry.a)[0], resolve(result.experiment, entry.b)[0]
-        achieved = float(spearmanr(result.inputs[ka], result.inputs[kb])[0])
-        rows.append({"a": entry.a, "b": entry.b, "asked": entry.rank_correlation, "achieved": achieved})
-    return pd.DataFrame(rows, columns=["a", "b", "asked", "achieved"])
-
-
-def _sensitivity_section(doc: Document, result: Result, charts: dict[str, str]) -> None:
+def _sensitivity_section(doc: Document, study: Study, charts: dict[str, str]) -> None:
+    result = study.result
     if result.experiment.correlations:
         doc.h(2, "Correlated inputs")
         doc.p("Rank correlations imposed with Iman–Conover (each input keeps its own distribution exactly; "
               "only the pairing across paths changes), asked beside achieved:")
         doc.table(["input", "with", "asked ρ", "achieved ρ"],
-                  [[r.a, r.b, f"{r.asked:+.2f}", f"{r.achieved:+.3f}"] for r in correlation_table(result).itertuples()])
-    table = result.sensitivity()
+                  [[r.a, r.b, f"{r.asked:+.2f}", f"{r.achieved:+.3f}"] for r in study.correlations().itertuples()])
+    table = study.sensitivity()
     if not len(table):
         return
     doc.h(2, "What drives the answer")
@@ -183,8 +177,8 @@ def _tco_section(doc: Document, summary: pd.DataFrame) -> None:
                for _, r in sub.iterrows()])
 
 
-def _claims_section(doc: Document, result: Result) -> None:
-    checks = check_claims(result)
+def _claims_section(doc: Document, study: Study) -> None:
+    checks = study.claims()
     if not checks:
         return
     doc.h(2, "Claims check")
@@ -204,8 +198,6 @@ def _claims_section(doc: Document, result: Result) -> None:
 
 
 def _capacity_section(doc: Document, result: Result, summary: pd.DataFrame, charts: dict[str, str]) -> None:
-    from sim.analysis.quantiles import row_percentiles
-
     opts = [(i, o) for i, o in enumerate(result.options) if "gpus" in o.metrics]
     if not opts:
         return
@@ -243,7 +235,8 @@ def _ops_section(doc: Document, result: Result, charts: dict[str, str]) -> None:
           "capacity; availability = 1 − downtime ÷ hours in the month; a month below the SLA target is a breach.")
     rows = []
     for opt in opts:
-        spec = next(o for o in result.experiment.options if o.name == opt.name).ops
+        spec = result.experiment.options[option_index(result.experiment, opt.name)].ops
+        assert spec is not None
         m = opt.metrics
         monthly_avail = m["availability"].astype("float64")
         breach_any = float((m["sla_breach"].max(axis=0) > 0).mean())
@@ -271,7 +264,7 @@ def _lines_section(doc: Document, result: Result) -> None:
                  money(float(line.totals.mean())),
                  f"{100 * float(line.totals.mean()) / total:.1f}%" if total > 0 else "n/a"]
                 for line in opt.lines]
-        rows.append(["**total**", "", money(float(opt.by_month[0].mean(dtype="float64"))),
+        rows.append(["**total**", "", money(float(given(opt.by_month)[0].mean(dtype="float64"))),
                      money(total), "100%"])
         doc.h(3, opt.name)
         doc.table(["line", "category", "mean month 1", f"mean total ({result.months} mo)", "share"], rows)
@@ -282,8 +275,6 @@ def _lines_section(doc: Document, result: Result) -> None:
 
 
 def _precision_section(doc: Document, result: Result, summary: pd.DataFrame) -> None:
-    from sim.convergence import p95_precision
-
     doc.h(2, "Precision of the headline numbers")
     asked = result.timings.get("precision_asked")
     if asked is not None:

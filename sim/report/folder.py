@@ -47,7 +47,7 @@ def _manifest(folder: Path) -> dict | None:
 
 def _listed(folder: Path) -> set[str]:
     """Every file and folder under ``folder``, as relative POSIX paths."""
-    out = set()
+    out: set[str] = set()
     for root, dirs, files in os.walk(folder):
         rel = Path(root).relative_to(folder)
         out.update((rel / name).as_posix() for name in (*dirs, *files))

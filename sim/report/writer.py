@@ -6,6 +6,7 @@ import platform
 import time
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -13,7 +14,9 @@ from sim.report.charts import write_charts
 from sim.report.content import build_document
 from sim.report.document import to_html, to_markdown
 from sim.report.folder import output_folder
-from sim.result import Result
+
+if TYPE_CHECKING:
+    from sim.study import Study
 
 MONEY_METRICS = ("monthly_cost", "cumulative_cost", "line:")
 
@@ -38,7 +41,8 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def manifest(result: Result, wall_time: float | None) -> dict:
+def manifest(study: Study, wall_time: float | None) -> dict[str, object]:
+    result = study.result
     exp = result.experiment
     return {
         "kind": "run",
@@ -61,35 +65,32 @@ def manifest(result: Result, wall_time: float | None) -> dict:
     }
 
 
-def write_tables(result: Result, folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    bands = result.percentiles()
+def write_tables(study: Study, folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    result = study.result
+    bands = study.percentiles()
     _round_values(bands).to_csv(folder / "percentiles.csv", index=False)
-    summary = result.summary()
+    summary = study.summary()
     summary.to_csv(folder / "summary.csv", index=False, float_format="%.10g")
     lines = [{"option": o.name, "line": ln.item, "category": ln.category, "month": m + 1,
               "mean": round(float(ln.mean_by_month[m]), 4)}
              for o in result.options for ln in o.lines for m in range(result.months)]
     pd.DataFrame(lines).to_csv(folder / "line_means.csv", index=False)
-    result.sensitivity().to_csv(folder / "sensitivity.csv", index=False, float_format="%.10g")
-    if result.scenarios:
-        from sim.stress import scenario_table
-
-        scenario_table(result, result.scenarios).to_csv(folder / "scenarios.csv", index=False, float_format="%.10g")
+    study.sensitivity().to_csv(folder / "sensitivity.csv", index=False, float_format="%.10g")
+    if study.scenarios:
+        study.scenario_table().to_csv(folder / "scenarios.csv", index=False, float_format="%.10g")
     if result.experiment.correlations:
-        from sim.report.content import correlation_table
-
-        correlation_table(result).to_csv(folder / "correlations.csv", index=False, float_format="%.10g")
+        study.correlations().to_csv(folder / "correlations.csv", index=False, float_format="%.10g")
     return bands, summary
 
 
-def write_report(result: Result, out_dir: Path, wall_time: float | None = None) -> Path:
+def write_report(study: Study, out_dir: Path, wall_time: float | None = None) -> Path:
     """Write every report file to ``out_dir`` (replacing only a previous report of ours); an
     interrupted or failed write leaves the previous report intact and no temporary folder."""
-    with output_folder(out_dir, manifest(result, wall_time)) as tmp:
-        bands, summary = write_tables(result, tmp)
-        charts = write_charts(result, bands, tmp / "charts")
-        doc = build_document(result, summary, charts, wall_time)
+    with output_folder(out_dir, manifest(study, wall_time)) as tmp:
+        bands, summary = write_tables(study, tmp)
+        charts = write_charts(study, bands, tmp / "charts")
+        doc = build_document(study, summary, charts, wall_time)
         (tmp / "report.md").write_text(to_markdown(doc), encoding="utf-8")
-        title = f"tcosim report: {result.experiment.experiment.name}"
+        title = f"tcosim report: {study.name}"
         (tmp / "report.html").write_text(to_html(doc, tmp, title), encoding="utf-8")
     return Path(out_dir)

@@ -1,0 +1,131 @@
+"""A Study is what one run means: its Result (a record of arrays) and everything derived from it
+(percentile bands, P(cheapest), the summary, sensitivity, stress-scenario re-runs, the report),
+each computed once and kept. ``sim.run`` returns one; the report and the CLI read from it.
+
+    study = sim.run(exp, paths=20_000, seed=1)
+    study.percentiles(); study.prob_cheapest(); study.summary(); study.write_report("reports/x")
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.analysis.bands import percentile_table
+from sim.analysis.cheapest import prob_cheapest
+from sim.analysis.claims import ClaimCheck, check_claims
+from sim.analysis.correlations import correlation_table
+from sim.analysis.sensitivity import sensitivity_table
+from sim.analysis.summary import summary_table
+from sim.config import Experiment
+from sim.engine import run as simulate
+from sim.result import OptionResult, Result
+from sim.stress import run_scenarios, scenario_table
+
+
+class Study:
+    """A run's Result and its derived tables (cached: the report reuses what a notebook computed)."""
+
+    def __init__(self, result: Result, scenarios: list[tuple[str, Result]] | None = None) -> None:
+        self.result = result
+        self._scenarios = scenarios
+        self._tables: dict[str, pd.DataFrame] = {}
+
+    # --- the record ------------------------------------------------------------------------
+    @property
+    def experiment(self) -> Experiment:
+        return self.result.experiment
+
+    @property
+    def name(self) -> str:
+        """The experiment's name (it names the report folder)."""
+        return self.result.experiment.experiment.name
+
+    @property
+    def paths(self) -> int:
+        return self.result.paths
+
+    @property
+    def seed(self) -> int:
+        return self.result.seed
+
+    @property
+    def months(self) -> int:
+        return self.result.months
+
+    @property
+    def options(self) -> list[OptionResult]:
+        return self.result.options
+
+    def option(self, name: str) -> OptionResult:
+        """Per-path arrays of one option: ``.totals``, ``.gpu_totals``, ``.by_month``, ``.lines``."""
+        return self.result.option(name)
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        return self.result.inputs
+
+    @property
+    def timings(self) -> dict[str, float]:
+        return self.result.timings
+
+    # --- derived, computed once --------------------------------------------------------------
+    def _cached(self, key: str, make: Any) -> pd.DataFrame:
+        if key not in self._tables:
+            self._tables[key] = make()
+        return self._tables[key].copy()
+
+    def percentiles(self) -> pd.DataFrame:
+        """Tidy bands: columns option, metric, month, percentile, value (as percentiles.csv)."""
+        return self._cached("bands", lambda: percentile_table(self.result))
+
+    def prob_cheapest(self) -> dict[str, tuple[float, float]]:
+        """option -> (P(cheapest over the horizon), its standard error), on paired paths."""
+        return prob_cheapest(self.result)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per option (the rows of summary.csv)."""
+        return self._cached("summary", lambda: summary_table(self.result))
+
+    def sensitivity(self) -> pd.DataFrame:
+        """Inputs ranked by Spearman correlation with each self-hosted total (and its difference
+        from the cheapest API): the rows of sensitivity.csv."""
+        return self._cached("sensitivity", lambda: sensitivity_table(self.result))
+
+    def correlations(self) -> pd.DataFrame:
+        """Each asked rank correlation beside the achieved one (correlations.csv)."""
+        return self._cached("correlations", lambda: correlation_table(self.result))
+
+    def claims(self) -> list[ClaimCheck]:
+        return check_claims(self.result)
+
+    def run_scenarios(self) -> list[tuple[str, Result]]:
+        """The experiment's [[scenarios]] at this run's seed and paths (common random numbers)."""
+        if self._scenarios is None:
+            r = self.result
+            self._scenarios = run_scenarios(r.experiment, r.paths, r.seed, r.workers, r.ops_engine)
+        return self._scenarios
+
+    @property
+    def scenarios(self) -> list[tuple[str, Result]]:
+        """The scenario runs made so far (run_scenarios() makes them)."""
+        return self._scenarios or []
+
+    def scenario_table(self) -> pd.DataFrame:
+        return self._cached("scenarios", lambda: scenario_table(self.result, self.run_scenarios()))
+
+    def write_report(self, out_dir: str | Path, wall_time: float | None = None) -> Path:
+        """Write every report file to ``out_dir`` (replacing only a previous report of ours)."""
+        from sim.report.writer import write_report  # the report draws charts: matplotlib loads on demand
+
+        return write_report(self, Path(out_dir), wall_time=wall_time)
+
+
+def run(exp: Experiment, **kwargs: Any) -> Study:
+    """Simulate (sim.engine.run's arguments) and return the Study of the run."""
+    return Study(simulate(exp, **kwargs))
+
+
+__all__ = ["Study", "run"]
