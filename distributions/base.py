@@ -9,6 +9,17 @@ import numpy as np
 from numpy.random import Generator
 
 
+def check_weights(weights: object, count: int, what: str) -> np.ndarray:
+    """Probabilities of ``count`` outcomes: non-negative, summing to 1 (to 1e-9), renormalised.
+    Raises ValueError naming what the weights are for."""
+    w = np.asarray(weights, dtype=float)
+    if w.shape != (count,):
+        raise ValueError(f"weights has {w.size} entries but there are {count} {what}")
+    if np.any(w < 0) or not np.isclose(w.sum(), 1.0, atol=1e-9):
+        raise ValueError(f"weights must be >= 0 and sum to 1 (they sum to {w.sum():g})")
+    return np.asarray(w / w.sum(), dtype=float)
+
+
 class Distribution(ABC):
     """A scalar random variable: draws with an explicit Generator, knows its analytic mean."""
 

@@ -9,7 +9,7 @@ import numpy as np
 from numpy.random import Generator
 from scipy import stats
 
-from distributions.base import Distribution
+from distributions.base import Distribution, check_weights
 
 
 class Poisson(Distribution):
@@ -71,17 +71,10 @@ class Empirical(Distribution):
             raise ValueError("values must be a non-empty list of numbers")
         if not np.all(np.isfinite(vals)):
             raise ValueError("values must be finite numbers")
-        if weights is None:
-            w = np.full(vals.size, 1.0 / vals.size)
-        else:
-            w = np.asarray(weights, dtype=float)
-            if w.shape != vals.shape:
-                raise ValueError(f"weights has {w.size} entries but values has {vals.size}")
-            if np.any(w < 0) or not np.isclose(w.sum(), 1.0, atol=1e-9):
-                raise ValueError(f"weights must be >= 0 and sum to 1 (they sum to {w.sum():g})")
+        w = np.full(vals.size, 1.0 / vals.size) if weights is None else check_weights(weights, vals.size, "values")
         order = np.argsort(vals, kind="stable")
         self.values = vals[order]
-        self.weights = w[order] / w.sum()
+        self.weights = w[order]
         self._cdf = np.cumsum(self.weights)
 
     def sample(self, rng: Generator, size: int) -> np.ndarray:

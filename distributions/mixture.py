@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.random import Generator
 
-from distributions.base import Distribution
+from distributions.base import Distribution, check_weights
 
 
 class Mixture(Distribution):
@@ -16,13 +16,8 @@ class Mixture(Distribution):
     def __init__(self, components: Sequence[Distribution], weights: Sequence[float]) -> None:
         if len(components) == 0:
             raise ValueError("a mixture needs at least one component")
-        w = np.asarray(weights, dtype=float)
-        if w.shape != (len(components),):
-            raise ValueError(f"weights has {w.size} entries but there are {len(components)} components")
-        if np.any(w < 0) or not np.isclose(w.sum(), 1.0, atol=1e-9):
-            raise ValueError(f"weights must be >= 0 and sum to 1 (they sum to {w.sum():g})")
+        self.weights = check_weights(weights, len(components), "components")
         self.components = list(components)
-        self.weights = w / w.sum()
 
     def sample(self, rng: Generator, size: int) -> np.ndarray:
         pick = np.searchsorted(np.cumsum(self.weights), rng.random(size), side="right")
