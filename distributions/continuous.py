@@ -37,15 +37,9 @@ class Fixed(Distribution):
     def mean(self) -> float:
         return self.value
 
-    def ppf(self, q: np.ndarray | float) -> np.ndarray:
-        return np.full(np.shape(q), self.value)
-
     @property
     def is_fixed(self) -> bool:
         return True
-
-    def expect_clipped(self, low: float, high: float) -> float:
-        return float(np.clip(self.value, low, high))
 
 
 class Uniform(Distribution):
@@ -117,11 +111,6 @@ class Normal(Distribution):
             return stats.norm(self.mu, self.sd)
         a, b = (self.low - self.mu) / self.sd, (self.high - self.mu) / self.sd
         return stats.truncnorm(a, b, loc=self.mu, scale=self.sd)
-
-    def expect_clipped(self, low: float, high: float) -> float:
-        if self.sd == 0:
-            return float(np.clip(self.mu, low, high))
-        return super().expect_clipped(low, high)
 
 
 class LogNormal(Distribution):

@@ -9,7 +9,7 @@ import numpy as np
 from numpy.random import Generator
 from scipy import stats
 
-from distributions.base import Distribution, check_weights
+from distributions.base import Distribution, Fn, check_weights
 
 
 class Poisson(Distribution):
@@ -93,12 +93,21 @@ class Empirical(Distribution):
     def is_fixed(self) -> bool:
         return bool(np.all(self.values[self.weights > 0] == self.values[self.weights > 0][0]))
 
-    def cdf(self, x: np.ndarray) -> np.ndarray:
+    def cdf(self, x: np.ndarray | float) -> np.ndarray:
         idx = np.searchsorted(self.values, x, side="right")
-        return np.concatenate([[0.0], self._cdf])[idx]
+        return np.asarray(np.concatenate([[0.0], self._cdf])[idx], dtype=float)
 
-    def expect_clipped(self, low: float, high: float) -> float:
-        return float(np.clip(self.values, low, high) @ self.weights)
+    @property
+    def variance(self) -> float:
+        return float(((self.values - self.mean) ** 2) @ self.weights)
+
+    @property
+    def support(self) -> tuple[float, float]:
+        kept = self.values[self.weights > 0]
+        return float(kept[0]), float(kept[-1])
+
+    def expect(self, fn: Fn) -> float:
+        return float(np.asarray(fn(self.values), dtype=float) @ self.weights)
 
     def __repr__(self) -> str:
         return f"Empirical(values={self.values.tolist()}, weights={self.weights.tolist()})"

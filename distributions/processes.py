@@ -69,12 +69,7 @@ def compound_poisson(
 
 def _mgf_log1p(size: Distribution, c: float) -> float:
     """E[(1 + S)^c] for a relative jump size S, i.e. E[exp(c * log1p(S))]."""
-    if size.is_fixed:
-        return float((1.0 + size.mean) ** c)
-    values = getattr(size, "values", None)
-    if values is not None:  # empirical
-        return float(((1.0 + values) ** c) @ size.weights)  # type: ignore[attr-defined]
-    return float(size.scipy().expect(lambda s: (1.0 + s) ** c))
+    return size.expect(lambda s: np.asarray(1.0 + s, dtype=float) ** c)
 
 
 #: a jump process with more jumps than this a year is volatility, not jumps

@@ -4,8 +4,6 @@ exponentiating composes them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 from numpy.random import Generator
 
@@ -13,16 +11,6 @@ from distributions.base import Distribution
 
 #: relative changes are kept strictly above -100% so that their log stays finite
 FLOOR = -0.999999
-
-
-def _expect(base: Distribution, fn: Callable[[np.ndarray], np.ndarray]) -> float:
-    """E[fn(X)] for a scalar distribution: exact for fixed and empirical ones, by quadrature else."""
-    if base.is_fixed:
-        return float(fn(np.array(base.mean)))
-    values = getattr(base, "values", None)
-    if values is not None:
-        return float(fn(np.asarray(values)) @ base.weights)  # type: ignore[attr-defined]
-    return float(base.scipy().expect(fn))
 
 
 class LogOnePlus(Distribution):
@@ -39,7 +27,7 @@ class LogOnePlus(Distribution):
     @property
     def mean(self) -> float:
         """E[log(1 + S)] (not log E[1 + S]: the two differ by Jensen's inequality)."""
-        return _expect(self.base, lambda s: np.log1p(np.maximum(s, FLOOR)))
+        return self.base.expect(lambda s: np.log1p(np.maximum(s, FLOOR)))
 
     @property
     def is_fixed(self) -> bool:
@@ -63,7 +51,7 @@ class LogOneMinus(Distribution):
     @property
     def mean(self) -> float:
         """E[log(1 - S)]."""
-        return _expect(self.base, lambda s: np.log1p(-np.minimum(s, -FLOOR)))
+        return self.base.expect(lambda s: np.log1p(-np.minimum(s, -FLOOR)))
 
     @property
     def is_fixed(self) -> bool:

@@ -5,6 +5,8 @@ Each problem is (dotted path, message)."""
 
 from __future__ import annotations
 
+import re
+
 from distributions import Fixed, Process, SpecError
 from sim.capacity.checks import check_capacity
 from sim.capacity.provisioning import line_names as capacity_line_names
@@ -119,6 +121,7 @@ def _claims(exp: Experiment) -> Found:
     return found
 
 
+_CACHED_SHARE = re.compile(r"options\[(\d+)\]\.cached_input_share")
 #: a stress scenario may scale traffic or prices at most this much (beyond, it is not a stress test)
 MAX_SHOCK_MULTIPLE = 1000.0
 
@@ -180,6 +183,12 @@ def _target_shock(exp: Experiment, fields: dict, loc: tuple, s) -> list:
     if partial and _drawn_once(target):
         return [((*loc, "target"), f'"{target}" is drawn once per path: shock it over the whole horizon '
                                    "(no from_month or months)")]
+    cached = _CACHED_SHARE.fullmatch(target)
+    if cached and s.set is not None and s.set > 0:
+        opt = exp.options[int(cached.group(1))]
+        if isinstance(opt, ApiOption) and opt.cached_input_per_million is None:
+            return [((*loc, "set"), f"a cached-input share needs options[{cached.group(1)}].cached_input_per_million "
+                                    "(the price of a cache hit)")]
     dist = process_starts(spec)[0] if isinstance(spec, Process) and process_starts(spec) else spec
     if isinstance(dist, Process):
         return []

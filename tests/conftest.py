@@ -4,11 +4,26 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_seed(default: int) -> int:
+    """The seed of a statistical test: ``default``, or one derived from it and TCOSIM_TEST_SEED
+    (run the suite at other seeds: every statistical test's tolerance must hold at any of them)."""
+    other = os.environ.get("TCOSIM_TEST_SEED")
+    if not other:
+        return default
+    from numpy.random import SeedSequence
+
+    return int(SeedSequence([default, int(other)]).generate_state(1)[0])
+
+
+test_seed.__test__ = False  # a helper, not a test
 EXPERIMENTS = ROOT / "experiments"
 
 BASE = {

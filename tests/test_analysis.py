@@ -14,12 +14,12 @@ from sim.analysis.risk import article_rule, safe_budgets
 from sim.analysis.sensitivity import sensitivity
 from sim.cli import main
 from sim.loader import parse_experiment
-from tests.conftest import EXPERIMENTS, fixed_doc
+from tests.conftest import EXPERIMENTS, fixed_doc, test_seed, to_toml
 
 
 def _doc() -> dict:
     return {
-        "experiment": {"name": "sens", "horizon_months": 12, "paths": 4000, "seed": 21},
+        "experiment": {"name": "sens", "horizon_months": 12, "paths": 4000, "seed": test_seed(21)},
         "workload": {"input_tokens_per_day": "5M to 6M", "output_tokens_per_day": "1M"},
         "options": [
             {"name": "api", "kind": "api", "input_per_million": 2.5, "output_per_million": 10.0},
@@ -40,9 +40,10 @@ def test_tornado_ranks_the_dominant_input_first() -> None:
     assert table.swing.iloc[0] > 10 * abs(table.swing.iloc[1])
     diff = sensitivity(res, "self", "api")
     assert diff.input.iloc[0] == "options[1].costs[0].monthly"
-    # an input the self-hosted total does not use is noise-level
+    # the API's input volume moves the difference by ~$900 against the dominant line's ~$1M spread:
+    # its true rank correlation is about 0, so only its size is tested (sign is sampling noise)
     api_input = diff[diff.input == "workload.input_tokens_per_day"].spearman.iloc[0]
-    assert api_input < 0 and abs(api_input) < 4 / np.sqrt(4000)
+    assert abs(api_input) < 4.5 / np.sqrt(4000)
 
 
 def test_safe_budgets_exact_on_fixed_costs() -> None:
@@ -94,7 +95,7 @@ def test_compare_rejects_a_folder_without_a_report(tmp_path: Path, capsys) -> No
 
 def _corr_doc(**extra) -> dict:
     return {
-        "experiment": {"name": "corr", "horizon_months": 6, "paths": 10_000, "seed": 3},
+        "experiment": {"name": "corr", "horizon_months": 6, "paths": 10_000, "seed": test_seed(3)},
         "workload": {"input_tokens_per_day": "3M to 8M", "output_tokens_per_day": "1M", "monthly_growth": "0% to 6%"},
         "market": {"gpu": "2 to 3.5", "path": {"process": "trend", "start": "2 to 3", "annual_change": 0}},
         "options": [{"name": "s", "kind": "self_hosted", "costs": [
@@ -139,8 +140,6 @@ def test_iman_conover_hits_the_asked_correlations_and_keeps_marginals(tmp_path: 
      "correlations[0].rank_correlation: Input should be less than or equal to 1"),
 ])
 def test_bad_correlations_exit_2(entries, message, tmp_path: Path, capsys) -> None:
-    from tests.conftest import to_toml
-
     f = tmp_path / "c.toml"
     f.write_text(to_toml(_corr_doc(correlations=entries)))
     assert main(["validate", str(f)]) == 2
@@ -203,8 +202,6 @@ def test_traffic_price_and_added_line_shocks() -> None:
     ({"add_line": "x", "option": "nobody", "monthly": 5}, 'scenarios[0].shocks[0].option: "nobody" names no option'),
 ])
 def test_bad_scenarios_exit_2(shock, message, tmp_path: Path, capsys) -> None:
-    from tests.conftest import to_toml
-
     f = tmp_path / "s.toml"
     f.write_text(to_toml(_stress_doc(shock)))
     assert main(["validate", str(f)]) == 2
@@ -227,8 +224,6 @@ def test_convergence_stops_at_the_asked_precision() -> None:
 
 
 def test_precision_flag_on_the_command_line(tmp_path: Path) -> None:
-    from tests.conftest import to_toml
-
     f = tmp_path / "p.toml"
     f.write_text(to_toml(_doc()))
     assert main(["run", str(f), "--out", str(tmp_path / "r"), "--precision", "5%", "--quiet"]) == 0

@@ -26,6 +26,7 @@ from sim.capacity.throughput import (
 )
 from sim.cli import main
 from sim.loader import parse_experiment
+from tests.conftest import to_toml
 
 H100 = gpus()["h100-sxm"]
 
@@ -43,29 +44,48 @@ def _layer_model(row) -> Model:
     return Model(row.model, row.weight_GB / bytes_per, layers, hidden, 8, 128)
 
 
-def test_decode_model_within_2x_of_every_measurement() -> None:
-    rows = _calibration()
-    decode = rows[rows.phase == "decode"]
+#: the fit's own band over the 56 measured decode rows (sim/capacity/throughput.py) and the four
+#: prefill rows: the model may not leave it
+DECODE_BAND, PREFILL_BAND = (0.59, 1.32), (0.90, 1.10)
+
+
+def _decode_ratios() -> np.ndarray:
+    """Modelled / measured step time of every decode row of the H100 calibration."""
+    decode = _calibration().query("phase == 'decode'")
     ratios = []
     for row in decode.itertuples():
         model = _layer_model(row)
         assert model.kv_bytes_per_token("bf16") * row.batch * row.context == pytest.approx(row.kv_GB * 1e9)
         predicted = step_time(model, H100, row.dtype, model.kv_bytes_per_token("bf16"), 1, row.batch, row.context)
         ratios.append(float(predicted) * 1e3 / row.step_ms)
+    return np.array(ratios)
+
+
+def test_decode_model_within_the_fit_band_of_every_measurement() -> None:
+    ratios = _decode_ratios()
     assert len(ratios) == 56
-    assert min(ratios) >= 0.5 and max(ratios) <= 2.0, (min(ratios), max(ratios))
-    # the headline figures quoted in the issue: bf16 batch 1 = 54 ms/step, fp8 batch 256 @1k = 3,744 tok/s
-    bf16_b1 = decode[(decode.model == "llama3-70b") & (decode.dtype == "bf16") & (decode.batch == 1)
-                     & (decode.context == 1024)].iloc[0]
-    assert bf16_b1.step_ms == pytest.approx(53.64, abs=0.01)
+    assert DECODE_BAND[0] <= ratios.min() and ratios.max() <= DECODE_BAND[1], (ratios.min(), ratios.max())
+    rows = _calibration()
+    bf16_b1 = rows[(rows.phase == "decode") & (rows.model == "llama3-70b") & (rows.dtype == "bf16")
+                   & (rows.batch == 1) & (rows.context == 1024)].iloc[0]
+    assert bf16_b1.step_ms == pytest.approx(53.64, abs=0.01)  # bf16 batch 1 at 1k context: 54 ms a step
 
 
-def test_prefill_model_within_2x() -> None:
+@pytest.mark.parametrize("error", [1.33, 1 / 1.33])
+def test_a_third_off_in_effective_bandwidth_leaves_the_band(error: float, monkeypatch) -> None:
+    import sim.capacity.throughput as throughput
+
+    monkeypatch.setattr(throughput, "EFF_BW", EFF_BW * error)
+    ratios = _decode_ratios()
+    assert ratios.min() < DECODE_BAND[0] or ratios.max() > DECODE_BAND[1]
+
+
+def test_prefill_model_within_its_band() -> None:
     rows = _calibration()
     for row in rows[rows.phase == "prefill"].itertuples():
         model = _layer_model(row)
         predicted = 2 * model.params_b * 1e9 * row.context / (H100.tflops(row.dtype) * 1e12 * EFF_PREFILL[row.dtype])
-        assert 0.5 <= predicted * 1e3 / row.step_ms <= 2.0
+        assert PREFILL_BAND[0] <= predicted * 1e3 / row.step_ms <= PREFILL_BAND[1]
 
 
 def test_published_tensorrt_llm_figure_within_2x() -> None:
@@ -219,8 +239,6 @@ BAD = [
 
 @pytest.mark.parametrize("path,value,message", BAD, ids=[b[2].split(":")[0] + str(i) for i, b in enumerate(BAD)])
 def test_bad_capacity_input_exits_2(path, value, message, tmp_path: Path, capsys) -> None:
-    from tests.conftest import to_toml
-
     doc = copy.deepcopy(_cap_doc())
     doc["options"][1][path[0]][path[1]] = value
     f = tmp_path / "cap.toml"

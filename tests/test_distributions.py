@@ -1,4 +1,6 @@
-"""Every family against scipy (KS at a fixed seed), analytic means, the "A to B" grammar."""
+"""Every family against its analytic mean, variance, median and support (Ciw's
+compare_theoretical_to_observed, with tolerances from the sample size), against scipy (KS), the
+"A to B" grammar and the log transforms."""
 
 from __future__ import annotations
 
@@ -21,9 +23,12 @@ from distributions import (
     parse_distribution,
     parse_number,
 )
+from distributions.transforms import LogOneMinus, LogOnePlus
+from sim.analysis.quantiles import percentile_ci
+from tests.conftest import test_seed
 
 N = 20_000
-SEED = 12345
+SEED = test_seed(12345)
 
 CONTINUOUS = {
     "uniform": {"dist": "uniform", "low": 2, "high": 5},
@@ -155,3 +160,64 @@ def test_fixed_and_degenerate_are_exact() -> None:
     assert np.all(Poisson(0).sample(rng, 10) == 0)
     assert np.all(Bernoulli(1).sample(rng, 10) == 1)
     assert Normal(3, 0).is_fixed and np.all(Normal(3, 0).sample(rng, 5) == 3)
+
+
+ALL_FAMILIES = {**CONTINUOUS,
+                "poisson": {"dist": "poisson", "lam": 2.5},
+                "bernoulli": {"dist": "bernoulli", "p": 0.3},
+                "empirical": {"dist": "empirical", "values": [10, 20, 50], "weights": [0.5, 0.3, 0.2]},
+                "fixed": {"dist": "fixed", "value": 7},
+                "mixture": {"dist": "mixture", "components": ["1 to 2", {"dist": "normal", "mean": 5, "sd": 1}],
+                            "weights": [0.7, 0.3]},
+                "mixture_discrete": {"dist": "mixture", "components": [3, {"dist": "poisson", "lam": 4}],
+                                     "weights": [0.4, 0.6]},
+                "clipped_normal": {"dist": "normal", "mean": 0, "sd": 1, "clip": [-0.5, 1]},
+                "clipped_empirical": {"dist": "empirical", "values": [1, 5, 9], "clip": [2, 8]}}
+Z = 4.5  # a correct family passes each check with probability 1 - 7e-6, at any seed
+
+
+@pytest.mark.parametrize("name", sorted(ALL_FAMILIES))
+def test_family_matches_its_analytic_moments_median_and_support(name: str) -> None:
+    dist = parse_distribution(ALL_FAMILIES[name])
+    x = dist.sample(np.random.default_rng(SEED), N)
+    mean, var, (low, high) = dist.mean, dist.variance, dist.support
+    if var == 0:
+        assert np.all(x == mean) and dist.median == mean and low == high == mean
+        return
+    # mean: within Z standard errors sqrt(var / N)
+    assert abs(x.mean() - mean) < Z * math.sqrt(var / N), (x.mean(), mean)
+    # variance: the sample variance's standard error is sqrt((mu4 - var^2) / N), mu4 from the sample
+    mu4 = float(np.mean((x - x.mean()) ** 4))
+    assert abs(x.var() - var) < Z * math.sqrt(max(mu4 - var**2, 0.0) / N), (x.var(), var)
+    # median: inside the distribution-free interval of the sample median at confidence 1 - 1e-5
+    _, lo, hi = percentile_ci(x, [50.0], confidence=1 - 1e-5)
+    assert lo[0] <= dist.median <= hi[0], (dist.median, lo, hi)
+    # support: every draw inside it
+    assert low <= x.min() and x.max() <= high
+
+
+def test_analytic_values_by_hand() -> None:
+    assert parse_distribution({"dist": "uniform", "low": 2, "high": 5}).variance == pytest.approx(9 / 12)
+    emp = parse_distribution({"dist": "empirical", "values": [10, 20, 50], "weights": [0.5, 0.3, 0.2]})
+    assert (emp.mean, emp.variance, emp.median, emp.support) == (21.0, pytest.approx(229.0), 10.0, (10.0, 50.0))
+    mix = parse_distribution({"dist": "mixture", "components": [0, 10], "weights": [0.5, 0.5]})
+    assert (mix.mean, mix.variance, mix.median, mix.support) == (5.0, 25.0, 0.0, (0.0, 10.0))
+    clip = parse_distribution({"dist": "empirical", "values": [1, 5, 9], "clip": [2, 8]})
+    assert (clip.mean, clip.variance, clip.support) == (5.0, pytest.approx(6.0), (2.0, 8.0))
+
+
+@pytest.mark.parametrize("low,high", [(0.1, 0.6), (-0.5, 0.5)])
+def test_log_transform_means_are_expected_logs(low: float, high: float) -> None:
+    """E[log(1 + S)] for S uniform on [a, b]: [(1+s) log(1+s) - (1+s)] from a to b over (b - a);
+    likewise E[log(1 - S)]. (Not log E[1 + S], which Jensen's inequality puts above it.)"""
+    def integral(f):
+        return (f(high) - f(low)) / (high - low)
+
+    plus = LogOnePlus(parse_distribution({"dist": "uniform", "low": low, "high": high}))
+    assert plus.mean == pytest.approx(integral(lambda s: (1 + s) * math.log(1 + s) - (1 + s)), rel=1e-9)
+    assert plus.mean < math.log(1 + (low + high) / 2)
+    minus = LogOneMinus(parse_distribution({"dist": "uniform", "low": low, "high": high}))
+    assert minus.mean == pytest.approx(integral(lambda s: -((1 - s) * math.log(1 - s) - (1 - s))), rel=1e-9)
+    x = plus.sample(np.random.default_rng(SEED), N)
+    assert abs(x.mean() - plus.mean) < Z * x.std() / math.sqrt(N)
+    assert LogOnePlus(Fixed(0.25)).mean == pytest.approx(math.log(1.25))

@@ -13,7 +13,7 @@ import sim
 from sim.analysis.quantiles import row_percentiles
 from sim.loader import parse_experiment
 from sim.scenario import BLOCK_PATHS
-from tests.conftest import BASE, EXPERIMENTS, fixed_doc
+from tests.conftest import BASE, EXPERIMENTS, fixed_doc, test_seed
 
 
 def test_article_baseline_is_exact() -> None:
@@ -93,7 +93,7 @@ def test_api_cached_batch_and_trend_by_hand() -> None:
 def test_price_cuts_mean_matches_closed_form() -> None:
     doc = fixed_doc(months=25)
     doc["options"][0]["price_cuts"] = {"rate_per_year": 1.2, "size": 0.25}
-    res = _run(doc, paths=40_000)
+    res = _run(doc, paths=40_000, seed=test_seed(1))
     month1 = 5 * 2.5 * 30 + 10 * 30
     mult = res.option("api").by_month.astype(np.float64) / month1
     # N ~ Poisson(1.2 (t-1)/12) cuts of 25% each: E[0.75^N] = exp(-1.2 (t-1)/12 * 0.25)
@@ -107,7 +107,7 @@ def test_events_line_mean() -> None:
     doc = fixed_doc(months=24)
     doc["options"][1]["costs"].append({"item": "upgrades", "events_per_year": 2.5,
                                        "cost_per_event": {"dist": "uniform", "low": 8000, "high": 16000}})
-    res = _run(doc, paths=20_000)
+    res = _run(doc, paths=20_000, seed=test_seed(1))
     totals = next(ln for ln in res.option("self").lines if ln.item == "upgrades").totals
     expected = 2.5 * 2 * 12_000  # rate x years x mean cost
     assert abs(totals.mean() - expected) < 4.5 * totals.std() / math.sqrt(totals.size)
@@ -118,7 +118,7 @@ def test_growth_is_exact_when_fixed_and_mean_preserving_when_noisy() -> None:
     res = _run(fixed_doc(months=12, monthly_growth="4%"), paths=5)
     month1 = 5 * 2.5 * 30 + 10 * 30
     np.testing.assert_allclose(res.option("api").by_month[:, 0], month1 * 1.04 ** np.arange(12), rtol=1e-6)
-    noisy = _run(fixed_doc(months=12, monthly_growth="4%", growth_volatility=0.1), paths=40_000)
+    noisy = _run(fixed_doc(months=12, monthly_growth="4%", growth_volatility=0.1), paths=40_000, seed=test_seed(1))
     cost = noisy.option("api").by_month.astype(np.float64)
     se = cost.std(axis=1) / math.sqrt(cost.shape[1])
     assert np.all(np.abs(cost.mean(axis=1) - month1 * 1.04 ** np.arange(12)) <= 4.5 * se + 1e-3)
@@ -170,7 +170,7 @@ def test_adding_an_option_leaves_other_draws_alone(base_doc) -> None:
 
 @pytest.mark.slow
 def test_prob_cheapest_against_closed_form() -> None:
-    doc = {"experiment": {"name": "pc", "horizon_months": 1, "paths": 20_000, "seed": 9},
+    doc = {"experiment": {"name": "pc", "horizon_months": 1, "paths": 20_000, "seed": test_seed(9)},
            "workload": {"input_tokens_per_day": 0, "output_tokens_per_day": 0},
            "options": [{"name": "fixed", "kind": "self_hosted", "costs": [{"item": "a", "monthly": 100}]},
                        {"name": "risky", "kind": "self_hosted", "costs": [{"item": "b", "monthly": "50 to 150"}]}]}

@@ -19,6 +19,7 @@ from sim.ops.des import simulate_des
 from sim.ops.inputs import FleetInputs
 from sim.ops.vectorized import simulate_vectorized
 from sim.scenario import BLOCK_PATHS, Scenario
+from tests.conftest import test_seed, to_toml
 
 H = 730.0
 
@@ -35,7 +36,7 @@ def _fleet(n: int, months: int, **kw) -> FleetInputs:
 
 
 def _scenario(n: int, months: int, seed: int = 11) -> Scenario:
-    return Scenario(seed, range(0, math.ceil(n / BLOCK_PATHS)), n, months)
+    return Scenario(test_seed(seed), range(0, math.ceil(n / BLOCK_PATHS)), n, months)
 
 
 @pytest.mark.slow
@@ -83,7 +84,7 @@ def test_deterministic_schedule_gives_exact_downtime() -> None:
 
 def _ops_doc(engine: str = "des", **ops) -> dict:
     return {
-        "experiment": {"name": "ops", "horizon_months": 6, "paths": 300, "seed": 8, "ops": engine,
+        "experiment": {"name": "ops", "horizon_months": 6, "paths": 300, "seed": test_seed(8), "ops": engine,
                        "days_per_month": 30},
         "workload": {"input_tokens_per_day": "50M to 80M", "output_tokens_per_day": "10M to 16M"},
         "options": [
@@ -144,8 +145,6 @@ def test_api_defaults_match_status_page_availability() -> None:
 
 
 def test_cli_ops_override_and_report(tmp_path: Path) -> None:
-    from tests.conftest import to_toml
-
     f = tmp_path / "ops.toml"
     f.write_text(to_toml(_ops_doc("vectorized")))
     assert main(["run", str(f), "--out", str(tmp_path / "r"), "--ops", "des", "--paths", "50", "--quiet"]) == 0
@@ -167,8 +166,6 @@ BAD = [
 
 @pytest.mark.parametrize("field,value,message", BAD, ids=[b[0][0] for b in BAD])
 def test_bad_ops_input_exits_2(field, value, message, tmp_path: Path, capsys) -> None:
-    from tests.conftest import to_toml
-
     doc = copy.deepcopy(_ops_doc())
     if value is None:
         del doc["options"][2]["ops"][field[0]]

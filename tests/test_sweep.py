@@ -6,12 +6,14 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
 from sim.cli import main
 from sim.loader import parse_experiment
 from sim.sweep import break_even, crossing, parse_vary, sweep
+from tests.conftest import test_seed, to_toml
 
 Z90 = stats.norm.ppf(0.9)
 
@@ -20,7 +22,8 @@ def _doc() -> dict:
     # API: $1 per million tokens, 30-day months -> monthly cost = 30 x tokens/day / 1e6.
     # Self-hosted: one lognormal monthly amount (P5 $3k, P95 $12k) drawn per path.
     # P(self cheaper at v) = P(M < 30 v / 1e6) = Phi((ln(30 v / 1e6) - mu) / sigma)
-    return {"experiment": {"name": "be", "horizon_months": 12, "paths": 20_000, "seed": 5, "days_per_month": 30},
+    return {"experiment": {"name": "be", "horizon_months": 12, "paths": 20_000, "seed": test_seed(5),
+                           "days_per_month": 30},
             "workload": {"input_tokens_per_day": "1M", "output_tokens_per_day": 0},
             "options": [{"name": "api", "kind": "api", "input_per_million": 1.0, "output_per_million": 1.0},
                         {"name": "self", "kind": "self_hosted", "costs": [{"item": "all", "monthly": "3k to 12k"}]}]}
@@ -57,25 +60,30 @@ def test_bad_vary(text) -> None:
         parse_vary(text)
 
 
-def test_sweep_command_and_dask_local_cluster_agree(tmp_path: Path, capsys) -> None:
-    pytest.importorskip("dask.distributed")
-    from tests.conftest import to_toml
+SWEEP_ARGS = ["--vary", "workload.input_tokens_per_day=100M:800M:log:4", "--paths", "3000"]
 
+
+def test_sweep_command_writes_its_tables_and_chart(tmp_path: Path, capsys) -> None:
     f = tmp_path / "s.toml"
     f.write_text(to_toml(_doc()))
-    args = ["sweep", str(f), "--vary", "workload.input_tokens_per_day=100M:800M:log:4", "--paths", "3000"]
-    assert main([*args, "--out", str(tmp_path / "local")]) == 0
-    assert main([*args, "--out", str(tmp_path / "dask"), "--dask", "local"]) == 0
-    out = capsys.readouterr().out
-    assert "P(self < api) reaches 50% at" in out
+    assert main(["sweep", str(f), *SWEEP_ARGS, "--out", str(tmp_path / "local")]) == 0
+    assert "P(self < api) reaches 50% at" in capsys.readouterr().out
+    table = pd.read_csv(tmp_path / "local" / "sweep.csv")
+    assert len(table[table.kind == "pair"]) == 4 and (tmp_path / "local" / "sweep.png").exists()
+    assert set(pd.read_csv(tmp_path / "local" / "break_even.csv").level) == {0.5, 0.9}
+
+
+def test_a_dask_local_cluster_gives_the_same_bytes(tmp_path: Path) -> None:
+    pytest.importorskip("dask.distributed")  # the only part that needs Dask
+    f = tmp_path / "s.toml"
+    f.write_text(to_toml(_doc()))
+    assert main(["sweep", str(f), *SWEEP_ARGS, "--out", str(tmp_path / "local")]) == 0
+    assert main(["sweep", str(f), *SWEEP_ARGS, "--out", str(tmp_path / "dask"), "--dask", "local"]) == 0
     for name in ("sweep.csv", "break_even.csv"):
         assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes()
-    assert (tmp_path / "local" / "sweep.png").exists()
 
 
 def test_sweep_bad_path_exits_2(tmp_path: Path, capsys) -> None:
-    from tests.conftest import to_toml
-
     f = tmp_path / "s.toml"
     f.write_text(to_toml(_doc()))
     assert main(["sweep", str(f), "--vary", "workload.nothing=1,2", "--out", str(tmp_path / "o")]) == 2

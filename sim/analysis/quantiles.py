@@ -57,10 +57,12 @@ def percentile_ci(
 
 
 def tail_mean(values: np.ndarray, level: float = 95.0) -> tuple[float, float]:
-    """(VaR, CVaR) at ``level``: the level-percentile and the mean of values at or above it."""
+    """(VaR, CVaR) at ``level``: the level-percentile, and the mean of the worst (100 - level)%
+    of outcomes, VaR + E[(X - VaR)+] / (1 - level/100) (Rockafellar & Uryasev 2002): with ties at
+    the VaR it counts only the share of them that falls in the tail."""
     var = float(row_percentiles(values[None, :], [level])[0, 0])
-    tail = values[values >= var]
-    return var, float(tail.mean()) if tail.size else var
+    excess = np.maximum(np.asarray(values, dtype=np.float64) - var, 0.0)
+    return var, var + float(excess.mean()) / (1.0 - level / 100.0)
 
 
 def percentile_rank(values: np.ndarray, x: float) -> float:
