@@ -375,5 +375,20 @@ def _debug_warnings(caught: list) -> None:
             print(f"tcosim debug: {w.category.__name__}: {w.message} ({w.filename}:{w.lineno})", file=sys.stderr)
 
 
+#: exit statuses of an interrupted run (128 + the signal)
+INTERRUPTED = (130, 143)
+
+
+def entry() -> None:
+    """The console command: run main(); after an interrupt leave at once (the workers are already
+    killed; waiting on the pool's threads at interpreter exit could block)."""
+    status = main()
+    if status in INTERRUPTED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    sys.exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -14,7 +14,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
-from multiprocessing import get_context
+from multiprocessing import active_children, get_context
 from multiprocessing.pool import Pool
 from typing import Any
 
@@ -40,15 +40,26 @@ def _start_worker(parent: int, initializer: Callable[..., None] | None, initargs
 @contextlib.contextmanager
 def worker_pool(workers: int, initializer: Callable[..., None] | None = None,
                 initargs: tuple[Any, ...] = ()) -> Iterator[Pool]:
-    """A forked ``multiprocessing`` pool; use ``pool.imap`` for results in task order."""
-    pool = get_context("fork").Pool(workers, initializer=_start_worker,
-                                    initargs=(os.getpid(), initializer, initargs))
+    """A forked ``multiprocessing`` pool; use ``pool.imap`` for results in task order.
+
+    An error in a worker terminates the pool as usual. An interrupt (Ctrl-C, SIGTERM) kills the
+    workers outright and does not wait for the pool's threads: ``Pool.terminate()`` can block for
+    good when a worker dies holding one of the pool's queue locks."""
+    before = set(active_children())
+    pool = None
     try:
+        pool = get_context("fork").Pool(workers, initializer=_start_worker,
+                                        initargs=(os.getpid(), initializer, initargs))
         yield pool
+    except (KeyboardInterrupt, SystemExit):
+        for proc in set(active_children()) - before:
+            proc.kill()
+        raise
     except BaseException:
-        pool.terminate()
+        if pool is not None:
+            pool.terminate()
+            pool.join()
         raise
     else:
         pool.close()
-    finally:
         pool.join()

@@ -234,8 +234,8 @@ def test_workers_die_with_their_parent(signum: int, tmp_path: Path) -> None:
     _wait_for(lambda: len(_children(proc.pid)) >= 2)
     workers = _children(proc.pid)
     proc.send_signal(signum)
-    proc.wait(timeout=60)
-    _wait_for(lambda: not any(_alive(w) for w in workers), timeout=30)
+    proc.wait(timeout=120)
+    _wait_for(lambda: not any(_alive(w) for w in workers), timeout=60)
     if signum != signal.SIGKILL:
         assert proc.returncode == (143 if signum == signal.SIGTERM else 130)
         assert "Traceback" not in proc.stderr.read()
