@@ -204,6 +204,12 @@ def test_concurrent_writers_take_turns(tmp_path: Path) -> None:
     assert _debris(tmp_path) == []
 
 
+def _default_sigint() -> None:
+    """A background job starts its children with SIGINT ignored, and the ignore survives exec; a
+    user's terminal does not: restore the default in the child, as a terminal would have it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _children(pid: int) -> list[int]:
     kids = []
     for entry in Path("/proc").iterdir():
@@ -230,7 +236,8 @@ def _alive(pid: int) -> bool:
 def test_workers_die_with_their_parent(signum: int, tmp_path: Path) -> None:
     exp = EXPERIMENTS / "article_uncertain.toml"
     proc = subprocess.Popen([sys.executable, "-m", "sim", "run", str(exp), "--paths", "2000000", "--workers", "2",
-                             "--out", str(tmp_path / "r"), "--quiet"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+                             "--out", str(tmp_path / "r"), "--quiet"], cwd=ROOT, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_default_sigint)
     _wait_for(lambda: len(_children(proc.pid)) >= 2)
     workers = _children(proc.pid)
     proc.send_signal(signum)
