@@ -14,7 +14,7 @@ import pandas as pd
 
 from distributions import parse_number
 from sim.analysis.cheapest import prob_cheapest
-from sim.analysis.quantiles import row_percentiles
+from sim.analysis.quantiles import band, share
 from sim.correlations import lookup
 from sim.engine import run
 from sim.errors import ExperimentError, UsageError
@@ -122,15 +122,14 @@ def run_point(exp, path: str, value: float, paths: int, seed: int) -> list[dict]
     cheapest = prob_cheapest(res)
     rows = [{"value": value, "option": o.name, "versus": "", "kind": o.kind, "p": cheapest[o.name][0],
              "p_se": cheapest[o.name][1], "total_p50": float(np.median(o.totals))} for o in res.options]
-    n = res.paths
     for own in (o for o in res.options if o.kind == "self_hosted"):
         for api in (o for o in res.options if o.kind == "api"):
-            p = float((own.totals < api.totals).mean())
+            p, se = share(own.totals < api.totals)
             with np.errstate(divide="ignore", invalid="ignore"):
                 ratio = own.totals / api.totals
-            r5, r50, r95 = row_percentiles(ratio[None, :], [5, 50, 95])[:, 0]
+            r5, r50, r95 = band(ratio)
             rows.append({"value": value, "option": own.name, "versus": api.name, "kind": "pair", "p": p,
-                         "p_se": math.sqrt(p * (1 - p) / n), "total_p50": float(np.median(own.totals)),
+                         "p_se": se, "total_p50": float(np.median(own.totals)),
                          "ratio_p5": r5, "ratio_p50": r50, "ratio_p95": r95})
     return rows
 

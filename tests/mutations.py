@@ -1,8 +1,9 @@
 """Mutation probe: small deliberate bugs, one at a time, each run against the whole suite; a
 mutation the suite does not catch names a test that is missing. Not a test itself (slow):
 
-    python -m tests.mutations            # every mutation
-    python -m tests.mutations ties cvar  # some of them
+    python -m tests.mutations                              # every mutation
+    python -m tests.mutations "CVaR over the whole sample"  # some of them
+    python -m tests.mutations -- -k "not golden"            # with extra pytest arguments
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ MUTATIONS: dict[str, tuple[str, str, str]] = {
 }
 
 
-def probe(name: str) -> tuple[bool, float, str]:
+def probe(name: str, pytest_args: list[str]) -> tuple[bool, float, str]:
     """Apply one mutation, run the suite (stopping at the first failure), restore the file."""
     rel, old, new = MUTATIONS[name]
     path = ROOT / rel
@@ -61,7 +62,7 @@ def probe(name: str) -> tuple[bool, float, str]:
     path.write_text(source.replace(old, new), encoding="utf-8")
     t0 = time.perf_counter()
     try:
-        proc = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"],
+        proc = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *pytest_args],
                               cwd=ROOT, capture_output=True, text=True)
     finally:
         path.write_text(source, encoding="utf-8")
@@ -69,10 +70,11 @@ def probe(name: str) -> tuple[bool, float, str]:
     return proc.returncode != 0, time.perf_counter() - t0, failed[0].removeprefix("FAILED ") if failed else ""
 
 
-def main(names: list[str]) -> int:
+def main(argv: list[str]) -> int:
+    names, pytest_args = (argv[:argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, [])
     survived = 0
     for name in names or list(MUTATIONS):
-        caught, seconds, by = probe(name)
+        caught, seconds, by = probe(name, pytest_args)
         survived += not caught
         print(f"{'caught  ' if caught else 'SURVIVED'} {name} ({seconds:.0f} s){': ' + by if by else ''}", flush=True)
     return 1 if survived else 0

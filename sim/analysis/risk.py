@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.analysis.quantiles import row_percentiles, tail_mean
+from sim.analysis.quantiles import row_percentiles, share, tail_mean
 from sim.result import OptionResult, Result
 from sim.specs import given
 
@@ -14,15 +14,12 @@ def budget_risk(result: Result, opt: OptionResult) -> dict[str, float]:
     out: dict[str, float] = {}
     out["var95"], out["cvar95"] = tail_mean(opt.totals, 95.0)
     budget = result.experiment.budget
-    n = opt.totals.size
     if budget is not None and budget.monthly is not None and opt.months_over_budget is not None:
         over = opt.months_over_budget > 0
         out["p_any_month_over_budget"] = float(over.mean())
         out["expected_months_over_budget"] = float(opt.months_over_budget.mean())
     if budget is not None and budget.total is not None:
-        p = float((opt.totals > budget.total).mean())
-        out["p_total_over_budget"] = p
-        out["p_total_over_budget_se"] = float(np.sqrt(p * (1 - p) / n))
+        out["p_total_over_budget"], out["p_total_over_budget_se"] = share(opt.totals > budget.total)
     return out
 
 
@@ -39,11 +36,9 @@ def article_rule(result: Result) -> list[tuple[str, str, float, float]]:
     """The article's rule, self-host only if the API costs at least 2x the true TCO, as a
     probability on paired paths: (API option, self-hosted option, P(API >= 2 x self), its SE)."""
     out = []
-    n = result.paths
     for api in (o for o in result.options if o.kind == "api"):
         for own in (o for o in result.options if o.kind == "self_hosted"):
-            p = float((api.totals >= 2.0 * own.totals).mean())
-            out.append((api.name, own.name, p, float(np.sqrt(p * (1 - p) / n))))
+            out.append((api.name, own.name, *share(api.totals >= 2.0 * own.totals)))
     return out
 
 
