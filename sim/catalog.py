@@ -13,7 +13,7 @@ from pathlib import Path
 from distributions import Fixed
 from sim.config import ApiOption, Experiment
 from sim.errors import ExperimentError
-from sim.specs import is_zero
+from sim.specs import given, is_zero, median
 
 #: Batch APIs of OpenAI and Anthropic both take 50% off (see sim/data/api_prices.csv sources);
 #: used when neither the option nor its catalog row says otherwise.
@@ -160,3 +160,36 @@ def _fill(opt: ApiOption, entry: PriceEntry) -> None:
         opt.cached_input_per_million = Fixed(entry.cached_input_per_million)
     if opt.batch_discount is None and entry.batch_discount is not None:
         opt.batch_discount = Fixed(entry.batch_discount)
+
+
+def cheapest_api(exp: Experiment) -> str | None:
+    """The API option with the lowest list price for the workload's token mix (medians, month 1)."""
+    tokens_in = median(exp.workload.input_tokens_per_day, exp.market)
+    tokens_out = median(exp.workload.output_tokens_per_day, exp.market)
+    total = tokens_in + tokens_out
+    share_in = tokens_in / total if total > 0 else 0.5
+
+    def blended(opt: ApiOption) -> float:
+        price_in = median(given(opt.input_per_million), exp.market)
+        price_out = median(given(opt.output_per_million), exp.market)
+        return share_in * price_in + (1.0 - share_in) * price_out
+
+    apis = [o for o in exp.options if isinstance(o, ApiOption)]
+    return min(apis, key=blended).name if apis else None
+
+
+def resolve_cheapest(exp: Experiment) -> None:
+    """Name the API an ``overflow = "cheapest"`` sends a fleet's shortfall to."""
+    wanting = [(i, table) for i, o in enumerate(exp.options)
+               for table in (getattr(o, "fleet", None), getattr(o, "provisioning", None))
+               if table is not None and table.overflow == "cheapest"]
+    if not wanting:
+        return
+    name = cheapest_api(exp)
+    if name is None:
+        i, table = wanting[0]
+        where = "fleet" if table is getattr(exp.options[i], "fleet", None) else "provisioning"
+        raise ExperimentError(exp.source, [(f"options[{i}].{where}.overflow",
+                                            'there is no API option to be the "cheapest"')])
+    for _, table in wanting:
+        table.overflow = name

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from sim.capacity.config import Capacity, Provisioning
+from sim.capacity.config import Capacity, Fleet, Provisioning
 from sim.names import FolderName, Name, Text, find
 from sim.ops.config import ApiOps, SelfHostedOps
 from sim.specs import (
@@ -181,6 +181,7 @@ class SelfHostedOption(Strict):
     kind: Literal["self_hosted"]
     capacity: Capacity | None = None  # size GPUs from the workload (with provisioning)
     provisioning: Provisioning | None = None
+    fleet: Fleet | None = None  # the hand-written fleet its cost lines pay for, checked against the load
     ops: SelfHostedOps | None = None  # failures, repairs, outages, patching, upgrades, engineers
     costs: list[CostLine] = Field(default_factory=list)
 
@@ -188,9 +189,17 @@ class SelfHostedOption(Strict):
     def _lines_or_capacity(self) -> SelfHostedOption:
         if (self.capacity is None) != (self.provisioning is None):
             raise ValueError("capacity and provisioning go together: give both or neither")
+        if self.capacity is not None and self.fleet is not None:
+            raise ValueError("give a capacity model (GPUs sized and priced) or a fleet (GPUs you price in cost "
+                             "lines), not both")
         if self.capacity is None and not self.costs:
             raise ValueError("give cost lines ([[options.costs]]) or a capacity model ([options.capacity])")
         return self
+
+    @property
+    def checked(self) -> bool:
+        """Whether its GPUs are checked against the workload (a capacity model or a declared fleet)."""
+        return self.capacity is not None or self.fleet is not None
 
 
 Option = Annotated[ApiOption | SelfHostedOption, Field(discriminator="kind")]
@@ -296,6 +305,6 @@ def refs(node: object, loc: tuple = ()) -> list[tuple[tuple, Ref]]:
 
 
 ALL_FIELDS = sorted({f for m in (ExperimentMeta, Workload, Budget, CostLine, PriceCuts, ApiOption,
-                                 SelfHostedOption, Claim, Experiment, Capacity, Provisioning, ApiOps,
+                                 SelfHostedOption, Claim, Experiment, Capacity, Provisioning, Fleet, ApiOps,
                                  SelfHostedOps, Correlation, StressScenario, Shock)
                      for f in m.model_fields} - set(INTERNAL_FIELDS))

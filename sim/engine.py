@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from sim.capacity.sizing import size
+from sim.capacity.choose import Choice, choose
+from sim.capacity.config import spares
+from sim.capacity.sizing import Setup, size
 from sim.config import Experiment, SelfHostedOption
 from sim.correlations import CorrelationGroup, build_groups
 from sim.errors import ExperimentError
@@ -25,13 +27,15 @@ from sim.pricing import Cost, LineSet
 from sim.result import LineResult, OptionResult, Result
 from sim.scenario import BLOCK_PATHS, Scenario, block_sizes
 from sim.shocks import shock_windows
-from sim.workload import sample_tokens
+from sim.workload import Tokens, sample_tokens
 
 Array = npt.NDArray[np.float64]
 #: Default paths per chunk (16 seed blocks); peak chunk memory ~ chunk x months x lines x 8 bytes.
 DEFAULT_CHUNK_PATHS = 16 * BLOCK_PATHS
 #: The reservation forecast (size_for) looks at this many first paths.
 PILOT_PATHS = 8192
+#: Candidate setups are compared on this many first paths (one seed block).
+CHOICE_PATHS = 2048
 #: With line_bands = "auto", per-line monthly bands are kept up to this many paths: above it
 #: they would double the memory and the percentile time (measured: tcosim bench, see the notes).
 AUTO_LINE_BAND_PATHS = 20_000
@@ -253,6 +257,8 @@ def run(
     if ops_engine == "des" and any(o.kind == "self_hosted" and o.ops is not None for o in exp.options):
         chunk_paths = BLOCK_PATHS  # SimPy is slow per path: spread it over the workers finely
     plan = chunk_plan(paths, chunk_paths)
+    choices = choose_setups(exp, seed, paths)
+    exp = with_setups(exp, choices)
     reserved = sized_reservations(exp, seed, paths)
     tasks = [(seed, blocks, paths, keep, reserved, ops_engine, totals_only) for blocks in plan]
     collector = _Collector(exp, paths, keep, totals_only)
@@ -270,7 +276,7 @@ def run(
                                                                 "on some paths: its inputs are too extreme to add up")])
     result = Result(exp, paths, seed, collector.options, collector.inputs, workers, chunk_paths, keep,
                     reserved_gpus=reserved, tokens=collector.tokens, ops_engine=ops_engine,
-                    ops_events=collector.events)
+                    ops_events=collector.events, setups=choices)
     result.timings["simulate"] = time.perf_counter() - t0
     return result
 
@@ -283,6 +289,38 @@ def _collect(chunks: Iterable[_Chunk], plan: list[range], collector: _Collector,
             progress(done, collector.paths)
 
 
+def _pilot(exp: Experiment, seed: int, paths: int, limit: int) -> tuple[Scenario, Tokens]:
+    """The run's first ``limit`` paths: a forecast made before the paths unfold (seed only)."""
+    blocks = len(block_sizes(min(paths, limit)))
+    sc = Scenario(seed, range(0, blocks), paths, exp.horizon, exp.market, correlation_groups(exp))
+    return sc, sample_tokens(exp.workload, sc, exp.experiment.days_per_month)
+
+
+def choose_setups(exp: Experiment, seed: int, paths: int) -> dict[int, Choice]:
+    """For each capacity model with candidate GPUs or widths, the cheapest feasible setup on the
+    run's first CHOICE_PATHS paths."""
+    wanted = [(i, o.capacity, o.provisioning) for i, o in enumerate(exp.options)
+              if isinstance(o, SelfHostedOption) and o.capacity is not None and o.provisioning is not None
+              and o.capacity.chosen]
+    if not wanted:
+        return {}
+    sc, tokens = _pilot(exp, seed, paths, CHOICE_PATHS)
+    return {i: choose(exp, cap, prov, f"options[{i}].capacity", sc, tokens) for i, cap, prov in wanted}
+
+
+def with_setups(exp: Experiment, choices: dict[int, Choice]) -> Experiment:
+    """The experiment with each chosen setup written into its capacity model."""
+    if not choices:
+        return exp
+    options = list(exp.options)
+    for i, choice in choices.items():
+        opt = options[i]
+        assert isinstance(opt, SelfHostedOption) and opt.capacity is not None
+        capacity = opt.capacity.model_copy(update={"gpu": choice.setup.gpu, "tensor_parallel": choice.setup.tp})
+        options[i] = opt.model_copy(update={"capacity": capacity})
+    return exp.model_copy(update={"options": options})
+
+
 def sized_reservations(exp: Experiment, seed: int, paths: int) -> dict[int, float]:
     """GPUs each ``size_for`` reservation signs for: the asked quantile of the GPUs needed in the
     asked month over the run's first PILOT_PATHS paths (a forecast made once, before the paths
@@ -293,11 +331,11 @@ def sized_reservations(exp: Experiment, seed: int, paths: int) -> dict[int, floa
               and o.provisioning.size_for is not None]
     if not wanted:
         return out
-    pilot_blocks = len(block_sizes(min(paths, PILOT_PATHS)))
-    sc = Scenario(seed, range(0, pilot_blocks), paths, exp.horizon, exp.market, correlation_groups(exp))
-    tokens = sample_tokens(exp.workload, sc, exp.experiment.days_per_month)
-    for i, capacity, size_for in wanted:
-        need = size(capacity, f"options[{i}].capacity", sc, tokens, exp.experiment.days_per_month).gpus
+    sc, tokens = _pilot(exp, seed, paths, PILOT_PATHS)
+    for i, cap, size_for in wanted:
+        assert isinstance(cap.gpu, str) and isinstance(cap.tensor_parallel, int), "the setup is chosen first"
+        need = size(cap, Setup(cap.gpu, cap.tensor_parallel), f"options[{i}].capacity", sc, tokens,
+                    exp.experiment.days_per_month, spares(cap.spare_replicas), cap.standby_fraction).gpus
         out[i] = float(np.quantile(np.broadcast_to(need, (exp.horizon, sc.n))[size_for.month - 1],
                                    size_for.quantile, method="inverted_cdf"))
     return out

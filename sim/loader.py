@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from sim.catalog import resolve_prices
+from sim.catalog import resolve_cheapest, resolve_prices
 from sim.config import ALL_FIELDS, INTERNAL_FIELDS, Experiment
 from sim.errors import ExperimentError, dotted
 from sim.validate import problems
@@ -83,6 +83,7 @@ def parse_experiment(data: dict[str, Any], source: str = "<memory>", base_dir: P
     found = problems(exp)
     if found:
         raise ExperimentError(source, found)
+    resolve_cheapest(exp)
     return exp
 
 

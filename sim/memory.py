@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from distributions import Process
-from sim.capacity.provisioning import CAPACITY_METRICS
+from sim.capacity.sizing import CAPACITY_METRICS
 from sim.config import Experiment
 from sim.errors import UsageError
 from sim.ops.price import CAUSE_METRICS, OPS_METRICS
@@ -79,7 +79,7 @@ def _counts(exp: Experiment) -> tuple[list[int], list[int]]:
     lines, metrics = [], []
     for opt in exp.options:
         lines.append(len(opt.costs) + len(generated_lines(opt, exp.horizon)))
-        count = len(CAPACITY_METRICS) if getattr(opt, "capacity", None) is not None else 0
+        count = len(CAPACITY_METRICS) if getattr(opt, "checked", False) else 0
         if opt.ops is not None:
             count += len(OPS_METRICS) + (len(CAUSE_METRICS) if opt.kind == "self_hosted" else 0)
         metrics.append(count)

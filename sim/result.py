@@ -5,12 +5,16 @@ sim.study, which imports it, never the reverse."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from sim.config import Experiment
 from sim.names import find
+
+if TYPE_CHECKING:
+    from sim.capacity.choose import Choice
 
 Array = npt.NDArray[np.float64]
 
@@ -60,6 +64,7 @@ class Result:
     tokens: npt.NDArray[np.float32] | None = None  # (months, paths): input + output tokens per month
     ops_engine: str = "vectorized"
     ops_events: int = 0  # DES events processed (0 for the vectorised engine)
+    setups: dict[int, Choice] = field(default_factory=dict)  # chosen GPU setups, by option index
 
     @property
     def months(self) -> int:

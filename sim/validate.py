@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from distributions import Fixed, Process, SpecError
-from sim.capacity.checks import check_capacity
+from sim.capacity.checks import check_capacity, check_fleet
 from sim.capacity.provisioning import line_names as capacity_line_names
 from sim.config import ApiOption, Experiment, SelfHostedOption, has_gpu_lines, refs
 from sim.correlations import CorrelationError, build_groups, lookup
@@ -65,6 +65,8 @@ def generated_lines(opt: ApiOption | SelfHostedOption, horizon: int) -> list[str
     names: list[str] = list(TOKEN_LINES) if isinstance(opt, ApiOption) else []
     if isinstance(opt, SelfHostedOption) and opt.provisioning is not None:
         names += capacity_line_names(opt.provisioning, horizon)
+    if isinstance(opt, SelfHostedOption) and opt.fleet is not None and opt.fleet.overflow is not None:
+        names.append(f"Overflow to {opt.fleet.overflow}")
     if opt.ops is not None:
         names += ops_line_names(opt.ops)
     return names
@@ -103,6 +105,8 @@ def _ops_and_capacity(exp: Experiment) -> Found:
             found += [(("options", i, "ops", *loc), msg) for loc, msg in check_ops(exp, i)]
         if isinstance(opt, SelfHostedOption) and opt.capacity is not None:
             found += [(("options", i, *loc), msg) for loc, msg in check_capacity(exp, i)]
+        if isinstance(opt, SelfHostedOption) and opt.fleet is not None:
+            found += [(("options", i, *loc), msg) for loc, msg in check_fleet(exp, i)]
     return found
 
 

@@ -14,16 +14,8 @@ import pytest
 
 import sim
 from sim.capacity.catalog import BYTES, Model, gpus, models
-from sim.capacity.throughput import (
-    ATTN_S_PER_LAYER_TOKEN,
-    EFF_BW,
-    EFF_MM,
-    EFF_PREFILL,
-    HBM_USABLE,
-    LAYER_OVERHEAD_S,
-    plan_replica,
-    step_time,
-)
+from sim.capacity.serving import SERVER, Replica, plan, under_load
+from sim.capacity.throughput import EFF_BW, EFF_PREFILL, step_time
 from sim.cli import main
 from sim.loader import parse_experiment
 from tests.conftest import to_toml
@@ -88,43 +80,46 @@ def test_prefill_model_within_its_band() -> None:
         assert PREFILL_BAND[0] <= predicted * 1e3 / row.step_ms <= PREFILL_BAND[1]
 
 
-def test_published_tensorrt_llm_figure_within_2x() -> None:
-    # TensorRT-LLM, Llama-3.3-70B FP8 on 2x H100, 1000 in / 1000 out: about 4,200 output tok/s
-    model = models()["llama-3.3-70b"]
-    for speedup in (1.0, math.sqrt(1.2 * 2.0)):  # eager baseline, and the default's median
-        plan = plan_replica(model, H100, "fp8", "bf16", 2, 1000, 1000, 0.0, 0.2, 256, speedup)
-        per_output_token = plan.decode_s_per_token + plan.prefill_s_per_token * 1000 / 1000
-        assert 0.5 <= (1 / float(per_output_token)) / 4200 <= 2.0
-
-
 def test_hand_computed_replica_plan() -> None:
-    model = models()["llama-3.1-8b"]
-    plan = plan_replica(model, H100, "bf16", "bf16", 1, 1000, 200, 0.0, 0.050, 256, 1.0)
+    """Llama 3.1 8B bf16 on one H100, 1000 in / 200 out, 50 ms per output token: every quantity of
+    the plan from the step formula by hand (sim/capacity/serving.py)."""
+    rep = Replica(models()["llama-3.1-8b"], H100, "bf16", "bf16", 1)
+    p = plan(rep, 1000.0, 200.0, 0.0, 0.050, math.inf, 256, 1.0)
     kv = 2 * 32 * 8 * 128 * 2  # bytes per token
     weights = 8.03e9 * 2
-    kv_limit = math.floor((80e9 * HBM_USABLE - weights) / (1200 * kv))
-    assert plan.kv_batch_limit == kv_limit == 355
-    assert plan.batch == 256  # max_batch binds: the SLO would allow more
-    bw = 3.35e12 * EFF_BW
-    memory = (weights + 256 * 1100 * kv) / bw
-    compute = 2 * 8.03e9 * 256 / (989e12 * EFF_MM)
-    step = max(memory, compute) + 32 * (LAYER_OVERHEAD_S + ATTN_S_PER_LAYER_TOKEN * 1100)
-    assert plan.step_s == pytest.approx(step, rel=1e-12)
-    assert plan.decode_s_per_token == pytest.approx(step / 256, rel=1e-12)
-    assert plan.prefill_s_per_token == pytest.approx(2 * 8.03e9 / (989e12 * EFF_PREFILL["bf16"]), rel=1e-12)
+    room = (80e9 - weights - SERVER.workspace_gb * 1e9) * SERVER.kv_share
+    assert p.kv_sequences == math.floor(room / (1200 * kv)) == 342  # (80 - 16.06 - 4) GB x 0.9 / 157 MB
+    bw, fl = 3.35e12 * SERVER.eff_bw, 989e12 * SERVER.eff_mm
+    fixed = weights / bw + 32 * SERVER.layer_s  # one GPU: no all-reduce
+    per_prefill_token = (2 * 8.03e9 + 2 * 32 * 4096 * 1000) / fl  # GEMMs + prefill attention
+    per_seq = 1100 * kv / bw + 2 * 8.03e9 / fl + per_prefill_token * 1000 / 200  # its decode, its prompt's share
+    assert p.slo_batch == math.floor((0.050 - fixed) / per_seq)
+    assert p.batch == min(p.kv_sequences, p.slo_batch, 256)
+    assert p.tpot_s == pytest.approx(fixed + per_seq * p.batch, rel=1e-12)
+    prefill = fixed + (p.batch - 1) * (1100 * kv / bw + 2 * 8.03e9 / fl) + 1000 * per_prefill_token
+    rate = p.batch / (prefill + 199 * p.tpot_s)
+    assert p.seconds_per_output_token == pytest.approx((prefill + 199 * p.tpot_s) / (200 * p.batch), rel=1e-6)
+    assert rate > 0 and p.idle_ttft_s == pytest.approx(fixed + 1000 * per_prefill_token, rel=1e-12)
 
 
 def test_tighter_slo_never_more_capacity_and_kv_ceiling_holds() -> None:
-    model = models()["llama-3.3-70b"]
+    rep = Replica(models()["llama-3.3-70b"], H100, "fp8", "bf16", 2)
     last = math.inf
     for slo in (0.2, 0.1, 0.06, 0.04, 0.03):
-        plan = plan_replica(model, H100, "fp8", "bf16", 2, 2000, 500, 0.0, slo, 512, 1.5)
-        assert float(plan.output_tokens_per_s) <= last + 1e-9
-        last = float(plan.output_tokens_per_s)
-        room = 80e9 * HBM_USABLE * 2 - model.weight_bytes("fp8")
-        assert plan.batch <= plan.kv_batch_limit
-        assert plan.batch * 2500 * model.kv_bytes_per_token("bf16") <= room
-        assert plan.step_s <= slo / 1.0 + 1e-12 or plan.batch == 1
+        p = plan(rep, 2000.0, 500.0, 0.0, slo, math.inf, 512, 1.0)
+        assert float(p.output_tokens_per_s) <= last + 1e-9
+        last = float(p.output_tokens_per_s)
+        assert p.batch <= p.kv_sequences
+        assert p.batch * 2500 * rep.kv_per_token <= rep.kv_room()
+        assert p.tpot_s <= slo + 1e-12 or p.batch == 1
+
+
+def test_a_ttft_slo_lowers_the_batch_until_it_is_met() -> None:
+    rep = Replica(models()["llama-3.3-70b"], H100, "fp8", "fp8", 2)
+    loose = plan(rep, 5000.0, 500.0, 0.0, 0.1, math.inf, 256, 1.0)
+    tight = plan(rep, 5000.0, 500.0, 0.0, 0.1, 0.6, 256, 1.0)
+    assert tight.batch < loose.batch and tight.ttft_s <= 0.6 < loose.ttft_s
+    assert under_load(rep, 5000.0, 500.0, tight.batch + 1).ttft_s > 0.6  # the largest batch that meets it
 
 
 def _cap_doc(tokens_per_day: float = 50e6, **prov) -> dict:
@@ -143,10 +138,11 @@ def _cap_doc(tokens_per_day: float = 50e6, **prov) -> dict:
 
 
 def test_sizing_by_hand() -> None:
-    res = sim.run(parse_experiment(_cap_doc(2e9)))
-    plan = plan_replica(models()["llama-3.1-8b"], H100, "bf16", "bf16", 1, 1000, 200, 0.0, 0.05, 256, 1.0)
-    seconds = 30 * 86400
-    load = (2e9 * 30 * float(plan.prefill_s_per_token) + 0.4e9 * 30 * float(plan.decode_s_per_token)) / seconds
+    res = sim.run(parse_experiment(_cap_doc(2e9))).result
+    rep = Replica(models()["llama-3.1-8b"], H100, "bf16", "bf16", 1)
+    p = plan(rep, 1000.0, 200.0, 0.0, 0.05, 2.0, 256, 1.0)
+    requests = 2e9 / 86400 / 1000  # a day's prompts of 1000 tokens, per second
+    load = requests * 200 * float(p.seconds_per_output_token)  # replica-seconds per second
     replicas = math.ceil(load * 2.0 - 1e-9) + 1  # peak 2x, burst 1, cap 100%, one spare
     gpus_path = res.option("self").metrics["gpus"]
     assert np.all(gpus_path == replicas)

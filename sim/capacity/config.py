@@ -1,36 +1,117 @@
-"""Schema of a self-hosted option's ``capacity`` and ``provisioning`` tables."""
+"""Schema of a self-hosted option's ``capacity``, ``provisioning`` and ``fleet`` tables."""
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from dataclasses import dataclass
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+import numpy as np
+from pydantic import AfterValidator, Field, model_validator
 
 from sim.specs import Fraction, HourlyPrice, HourlyPricePath, Multiple, Strict, Tokens
 
 Precision = Literal["bf16", "fp8", "int4"]
+#: the tensor-parallel widths "auto" tries (one node's NVLink domain)
+TP_CHOICES = (1, 2, 4, 8)
+_SPARES = re.compile(r"^N\+(\d+)(?:\s+above\s+(\d+)\s+replicas?)?$")
 
 
-class Capacity(Strict):
-    """What is served, on what, under which latency targets. Defaults name their source."""
+@dataclass(frozen=True)
+class Spares:
+    """Spare replicas kept beside the serving ones: ``count`` whenever more than ``above`` serve."""
+
+    count: int
+    above: int = 0
+
+    def of(self, serving: np.ndarray | float) -> np.ndarray:
+        return np.where(np.asarray(serving) > self.above, float(self.count), 0.0)
+
+
+def spares(value: int | str) -> Spares:
+    """3 -> three spares always; "N+1" -> one always; "N+1 above 2 replicas" -> one when more than
+    two replicas serve (a small fleet rides out a fault on the API overflow instead)."""
+    if isinstance(value, int):
+        return Spares(value)
+    match = _SPARES.match(value.strip())
+    if match is None:
+        raise ValueError(f'"{value}": give a number of spares, "N+1", or "N+1 above 2 replicas"')
+    return Spares(int(match.group(1)), int(match.group(2) or 0))
+
+
+def _spare_policy(value: int | str) -> int | str:
+    spares(value)
+    return value
+
+
+SparePolicy = Annotated[int | str, AfterValidator(_spare_policy)]
+
+
+class Serving(Strict):
+    """What a replica serves and the latency it must keep (shared by a capacity model and a declared
+    fleet). Defaults name their source."""
 
     model: str = Field(max_length=100)
-    gpu: str = Field(max_length=100)
     precision: Precision = "bf16"
     kv_precision: Literal["bf16", "fp8"] = "bf16"
-    tensor_parallel: int = Field(default=1, ge=1, le=64)
     # assumption: chat/RAG prompts; output per request follows the workload's output/input ratio
     prompt_tokens: Tokens = "500 to 2000"
     prefix_cache_hit: Fraction = 0.0  # share of prompt tokens served from the prefix cache
-    tpot_slo_ms: float = Field(default=50.0, gt=0)  # time per output token (~20 tok/s per user)
-    ttft_slo_ms: float = Field(default=2000.0, gt=0)  # time to first token, idle replica
+    tpot_slo_ms: float = Field(default=50.0, gt=0, le=10_000)  # time per output token (~20 tok/s per user)
+    ttft_slo_ms: float = Field(default=2000.0, gt=0, le=600_000)  # time to first token, under load
     max_batch: int = Field(default=256, ge=1, le=100_000)  # vLLM's default max_num_seqs
     peak_to_average: Multiple = "2 to 3"  # diurnal peak hour / daily mean (assumption; interactive traffic)
     burst_factor: Multiple = 1.2  # head-room for minute-scale bursts above the peak hour (assumption)
     utilization_cap: Fraction = 0.8  # plan replicas to run at most this busy at the burst peak
-    spare_replicas: int = Field(default=1, ge=0, le=10_000)  # N+1 for failures and rolling restarts
+    # the serving stack against the calibrated NIM / TensorRT-LLM profile (sim/capacity/serving.py):
+    # vLLM measured 13% below TensorRT-LLM on Llama 3.3 70B FP8, H100 (cloudai.pt, "vLLM vs
+    # TensorRT-LLM vs SGLang: H100 Benchmarks 2026") and 26% below on a 70B at 64 users (gigagpu.com,
+    # "TensorRT-LLM vs vLLM"); the range spans vLLM to a tuned TensorRT-LLM
+    server_speedup: Multiple = "0.7 to 1.05"
+
+
+class Capacity(Serving):
+    """Size the replicas from the workload, on the cheapest GPU and width that meet the SLOs."""
+
+    gpu: str | list[str]  # one GPU, or candidates: the cheapest feasible setup is chosen once per run
+    tensor_parallel: int | Literal["auto"] = Field(default=1)  # GPUs per replica; "auto" tries 1, 2, 4, 8
+    spare_replicas: SparePolicy = 1  # N+1 for failures and rolling restarts; or "N+1 above 2 replicas"
     standby_fraction: Fraction = 0.0  # extra hot-standby replicas as a share of serving ones
-    server_speedup: Multiple = "1.2 to 2.0"  # production server vs the eager calibration (see throughput.py)
+    choose_at: float = Field(default=0.9, gt=0, lt=1)  # demand quantile at which setups are compared
+
+    @model_validator(mode="after")
+    def _widths(self) -> Capacity:
+        if isinstance(self.tensor_parallel, int) and not 1 <= self.tensor_parallel <= 64:
+            raise ValueError("tensor_parallel must be between 1 and 64, or \"auto\"")
+        if isinstance(self.gpu, list) and not self.gpu:
+            raise ValueError("gpu: give at least one GPU")
+        return self
+
+    @property
+    def gpus_considered(self) -> list[str]:
+        return list(self.gpu) if isinstance(self.gpu, list) else [self.gpu]
+
+    @property
+    def widths_considered(self) -> list[int]:
+        return list(TP_CHOICES) if self.tensor_parallel == "auto" else [int(self.tensor_parallel)]
+
+    @property
+    def chosen(self) -> bool:
+        """Whether a setup must be chosen among several."""
+        return len(self.gpus_considered) * len(self.widths_considered) > 1
+
+
+class Fleet(Serving):
+    """A fleet written by hand (the option's GPU cost lines are its own): what it serves, on what,
+    so that it is checked against the workload on every path and month."""
+
+    gpu: str = Field(max_length=100)
+    gpus: int = Field(ge=1, le=1_000_000)  # GPUs rented
+    tensor_parallel: int = Field(default=1, ge=1, le=64)  # GPUs per replica
+    spare_replicas: int = Field(default=0, ge=0, le=10_000)  # replicas kept out of serving
+    # tokens beyond the fleet: an API option's name, "cheapest" (the API with the lowest list
+    # price), or none (unserved)
+    overflow: str | None = Field(default=None, max_length=100)
 
 
 class SizeFor(Strict):

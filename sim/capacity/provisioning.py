@@ -12,17 +12,13 @@ import numpy as np
 from distributions import Distribution, Process, parse_distribution
 from sim.capacity.catalog import default_price_spec, price_range
 from sim.capacity.config import Capacity, Provisioning
-from sim.capacity.sizing import Sizing, as_row, overflow_fraction
+from sim.capacity.sizing import Sizing, as_row, served
 from sim.pricing import Cost, LineSet, Metrics
 from sim.scenario import Scenario
 from sim.specs import given
 from sim.workload import Tokens
 
 Pricer = Callable[[Cost], Cost]
-#: what provisioning reports per month and path (percentiles.csv metrics)
-CAPACITY_METRICS = ("gpus", "gpus_needed", "utilization", "unserved_tokens", "overflow_cost")
-
-
 @dataclass
 class CapacityOutcome:
     lines: LineSet
@@ -74,19 +70,20 @@ def _series(sc: Scenario, key: str, spec: Distribution | Process | None, default
 
 def provision(cap: Capacity, prov: Provisioning, key: str, sizing: Sizing, sc: Scenario, tokens: Tokens,
               hours: float, reserved_gpus: float | None, overflow_pricer: Pricer | None) -> CapacityOutcome:
-    """GPU lines and capacity metrics for one self-hosted option on this chunk's paths."""
-    months, n = sc.months, sc.n
+    """GPU lines and capacity metrics for one self-hosted option on this chunk's paths (its setup
+    chosen: ``cap.gpu`` names one GPU)."""
+    assert isinstance(cap.gpu, str), "the engine chose the setup before pricing"
+    months = sc.months
     hours = prov.hours_per_month or hours
     tp = sizing.tp
     od_price = _series(sc, f"{key}.provisioning.hourly_price", prov.hourly_price,
                        f"catalog.{cap.gpu}.on_demand", default_price_spec(cap.gpu, "on_demand"))
     needed = sizing.replicas
     lines = LineSet()
-    spare = cap.spare_replicas
     if prov.policy in ("on_demand", "spot"):
         provisioned = _with_lead_time(needed, prov.lead_time_months)
         price = od_price
-        capacity = _serving_capacity(provisioned, sizing, spare)
+        capacity = _serving_capacity(provisioned, sizing)
         if prov.policy == "spot":
             disc = (sc.series(f"{key}.provisioning.spot_discount", prov.spot_discount)
                     if prov.spot_discount is not None else default_discount(cap.gpu, "spot"))
@@ -97,21 +94,9 @@ def provision(cap: Capacity, prov: Provisioning, key: str, sizing: Sizing, sc: S
         gpus_used = provisioned * tp
     else:
         gpus_used, capacity = _reserved(cap, prov, key, sizing, sc, hours, reserved_gpus, od_price, lines)
-    frac = overflow_fraction(sizing.load, sizing.peak_to_average, capacity)
-    total_tokens = tokens.input + tokens.output
-    served = sizing.load * (1.0 - frac)  # busy replica-seconds per second actually served here
-    metrics = {"gpus": np.broadcast_to(gpus_used, (months, n)),
-               "gpus_needed": np.broadcast_to(sizing.gpus, (months, n)),
-               "utilization": np.clip(served / np.maximum(gpus_used / tp, 1e-12), 0.0, 1.0)}
-    if prov.overflow not in (None, "on_demand"):
-        assert overflow_pricer is not None
-        cost = overflow_pricer(frac)
-        lines.add(f"Overflow to {prov.overflow}", "usage", cost)
-        metrics["unserved_tokens"] = np.zeros((months, n))
-        metrics["overflow_cost"] = np.broadcast_to(cost, (months, n))
-    else:
-        metrics["unserved_tokens"] = frac * total_tokens
-        metrics["overflow_cost"] = np.zeros((months, n))
+    overflow = prov.overflow if prov.overflow not in (None, "on_demand") else None
+    metrics = served(sizing, tokens, gpus_used, np.asarray(gpus_used, float) / tp, capacity, overflow,
+                     overflow_pricer, lines)
     return CapacityOutcome(lines, metrics)
 
 
@@ -123,11 +108,11 @@ def _with_lead_time(needed: np.ndarray, lead: int) -> np.ndarray:
     return np.asarray(np.minimum(needed, earlier), dtype=float)
 
 
-def _serving_capacity(replicas: np.ndarray, sizing: Sizing, spare: int) -> np.ndarray:
+def _serving_capacity(replicas: np.ndarray, sizing: Sizing) -> np.ndarray:
     """Replica-seconds per second available for traffic once spares and standby are set aside:
     (replicas - spares) / (1 + standby share of the serving replicas)."""
-    with_standby = (sizing.replicas - spare) / np.maximum(sizing.serving, 1.0)
-    return np.asarray(np.maximum(replicas - spare, 0.0) / np.maximum(with_standby, 1.0), dtype=float)
+    with_standby = (sizing.replicas - sizing.spares) / np.maximum(sizing.serving, 1.0)
+    return np.asarray(np.maximum(replicas - sizing.spares, 0.0) / np.maximum(with_standby, 1.0), dtype=float)
 
 
 def _reserved(cap: Capacity, prov: Provisioning, key: str, sizing: Sizing, sc: Scenario, hours: float,
@@ -136,6 +121,7 @@ def _reserved(cap: Capacity, prov: Provisioning, key: str, sizing: Sizing, sc: S
     """Reserved GPUs at the price locked at signing for the term (paid whether used or not),
     renewed at the then-market price less a discount, or ended early against a fee; on-demand
     GPUs cover what the reservation does not (after the term, after termination, bursts)."""
+    assert isinstance(cap.gpu, str), "the engine chose the setup before pricing"
     months, n = sc.months, sc.n
     tp, term = sizing.tp, prov.term_months
     names = line_names(prov, months)
@@ -176,4 +162,4 @@ def _reserved(cap: Capacity, prov: Provisioning, key: str, sizing: Sizing, sc: S
     if "GPU compute (on-demand)" in names:
         lines.add("GPU compute (on-demand)", "gpu", on_demand * tp * hours * od_price)
     total = held + on_demand
-    return total * tp, _serving_capacity(total, sizing, cap.spare_replicas)
+    return total * tp, _serving_capacity(total, sizing)

@@ -1,68 +1,128 @@
-"""Demand -> replicas: peak load under the utilisation cap, spares, standby; overflow above a
-given capacity through the day (vectorised over (months, n))."""
+"""Demand -> replicas: the load a month brings (replica-seconds per second at the planned batch),
+replicas for its burst peak under the utilisation cap, spares, standby; overflow above a given
+capacity through the day; what a fleet served (vectorised over (months, n))."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from distributions import Distribution
 from sim.capacity.catalog import gpus, models
-from sim.capacity.config import Capacity
-from sim.capacity.throughput import ReplicaPlan, plan_replica
+from sim.capacity.config import Serving, Spares
+from sim.capacity.serving import Plan, Replica, busy_fraction, plan
+from sim.pricing import Cost, LineSet, Metrics
 from sim.scenario import Scenario
 from sim.workload import Tokens
 
 SECONDS_PER_DAY = 86_400.0
+#: what a checked fleet reports per month and path (percentiles.csv metrics), in report order
+CAPACITY_METRICS = ("gpus", "gpus_needed", "utilization", "busy_fraction", "unserved_tokens", "overflow_cost",
+                    "shortfall_tokens")
+
+
+@dataclass(frozen=True)
+class Setup:
+    """A GPU type and the tensor-parallel width of one replica."""
+
+    gpu: str
+    tp: int
+
+    def replica(self, serving: Serving) -> Replica:
+        return Replica(models()[serving.model], gpus()[self.gpu], serving.precision, serving.kv_precision, self.tp)
+
+    def __str__(self) -> str:
+        return f"{self.tp} x {self.gpu}" if self.tp > 1 else self.gpu
 
 
 @dataclass
 class Sizing:
-    """Per month and path: mean load (busy replica-seconds per second) and replicas needed."""
+    """Per month and path: the load, the replicas it needs, what a request costs a replica."""
 
-    plan: ReplicaPlan
-    load: np.ndarray  # (months, n)
+    plan: Plan
+    load: np.ndarray  # (months, n) busy replica-seconds per second at the planned batch
+    requests_per_s: np.ndarray  # (months, n) the day's mean
     peak_to_average: np.ndarray | float  # (1, n) or float
     serving: np.ndarray  # replicas to serve the burst peak under the utilisation cap
     replicas: np.ndarray  # serving + spares + standby
+    spares: np.ndarray  # spare replicas (taking no traffic)
     tp: int
 
     @property
     def gpus(self) -> np.ndarray:
-        return self.replicas * self.tp
+        return np.asarray(self.replicas * self.tp, float)
 
 
 def as_row(value: np.ndarray | float) -> np.ndarray | float:
     """A per-path value as a (1, n) row that broadcasts over months; floats stay floats."""
-    return value if isinstance(value, float) else np.asarray(value)[None, :]
+    return float(value) if np.ndim(value) == 0 else np.asarray(value)[None, :]
 
 
-def size(cap: Capacity, key: str, sc: Scenario, tokens: Tokens, days_per_month: float) -> Sizing:
-    """How many replicas each month needs on each path."""
-    model, gpu = models()[cap.model], gpus()[cap.gpu]
-    prompt = sc.scalar(f"{key}.prompt_tokens", cap.prompt_tokens)
+def size(serving: Serving, setup: Setup, key: str, sc: Scenario, tokens: Tokens, days_per_month: float,
+         spares: Spares, standby: Distribution | float = 0.0) -> Sizing:
+    """How many replicas of ``setup`` each month needs on each path."""
+    prompt = np.asarray(sc.scalar(f"{key}.prompt_tokens", serving.prompt_tokens), float)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(tokens.input[0] > 0, tokens.output[0] / tokens.input[0], 0.0)
-    output = np.asarray(prompt) * ratio  # output per request follows the workload's own ratio
-    plan = plan_replica(model, gpu, cap.precision, cap.kv_precision, cap.tensor_parallel, prompt,
-                        np.maximum(output, 1.0), sc.scalar(f"{key}.prefix_cache_hit", cap.prefix_cache_hit),
-                        cap.tpot_slo_ms / 1e3, cap.max_batch,
-                        sc.scalar(f"{key}.server_speedup", cap.server_speedup))
-    seconds = days_per_month * SECONDS_PER_DAY
-    load = (tokens.input * as_row(plan.prefill_s_per_token * np.ones(sc.n))
-            + tokens.output * as_row(plan.decode_s_per_token * np.ones(sc.n))) / seconds
-    peak = sc.scalar(f"{key}.peak_to_average", cap.peak_to_average)
-    burst = sc.scalar(f"{key}.burst_factor", cap.burst_factor)
-    util = sc.scalar(f"{key}.utilization_cap", cap.utilization_cap)
+    output = np.maximum(prompt * ratio, 1.0)  # output per request follows the workload's own ratio
+    replica_plan = plan(setup.replica(serving), prompt, output,
+                        sc.scalar(f"{key}.prefix_cache_hit", serving.prefix_cache_hit),
+                        serving.tpot_slo_ms / 1e3, serving.ttft_slo_ms / 1e3, serving.max_batch,
+                        sc.scalar(f"{key}.server_speedup", serving.server_speedup))
+    requests = tokens.input / (days_per_month * SECONDS_PER_DAY) / as_row(prompt)
+    load = requests * as_row(output * replica_plan.seconds_per_output_token)
+    peak = sc.scalar(f"{key}.peak_to_average", serving.peak_to_average)
+    burst = sc.scalar(f"{key}.burst_factor", serving.burst_factor)
+    util = sc.scalar(f"{key}.utilization_cap", serving.utilization_cap)
     peak_row = as_row(np.maximum(peak, 1.0)) if not isinstance(peak, float) else max(peak, 1.0)
     target = load * peak_row * as_row(burst) / np.maximum(as_row(util), 1e-9)
-    serving = np.maximum(np.ceil(target - 1e-9), 1.0)  # a deployed service runs one replica at least
-    standby = np.ceil(serving * as_row(sc.scalar(f"{key}.standby_fraction", cap.standby_fraction)) - 1e-9)
-    replicas = serving + cap.spare_replicas + standby
-    return Sizing(plan, load, peak_row, serving, replicas, cap.tensor_parallel)
+    needed = np.maximum(np.ceil(target - 1e-9), 1.0)  # a deployed service runs one replica at least
+    share = 0.0 if isinstance(standby, float) else sc.scalar(f"{key}.standby_fraction", standby)
+    extra = np.ceil(needed * as_row(share) - 1e-9)
+    spare = spares.of(needed)
+    return Sizing(replica_plan, np.asarray(load, float), np.asarray(requests, float), peak_row, needed,
+                  np.asarray(needed + spare + extra, float), np.asarray(spare, float), setup.tp)
 
 
-def overflow_fraction(load: np.ndarray, peak_to_average: np.ndarray | float, capacity: np.ndarray) -> np.ndarray:
+Pricer = Callable[[Cost], Cost]
+
+
+def served(sizing: Sizing, tokens: Tokens, gpus_used: np.ndarray | float, replicas: np.ndarray | float,
+           serving_replicas: np.ndarray | float, overflow: str | None, pricer: Pricer | None,
+           lines: LineSet) -> Metrics:
+    """What a fleet of ``gpus_used`` GPUs forming ``replicas``, ``serving_replicas`` of them taking
+    traffic, served of the month's load: its shortfall overflows to the named API (a line) or goes
+    unserved. ``utilization`` is the load served over the replicas' capacity at the SLO;
+    ``busy_fraction`` the share of time a replica runs a step."""
+    shape = sizing.load.shape
+    frac = overflow_fraction(sizing.load, sizing.peak_to_average, serving_replicas)
+    done = sizing.load * (1.0 - frac)  # busy replica-seconds per second actually served here
+    replicas = np.maximum(replicas, 1e-12)
+    per_replica = sizing.requests_per_s * (1.0 - frac) / np.maximum(serving_replicas, 1e-12)
+    busy = busy_fraction(per_replica, as_row(sizing.plan.request_s), sizing.peak_to_average)
+    shortfall = frac * (tokens.input + tokens.output)
+    metrics: Metrics = {
+        "gpus": np.broadcast_to(gpus_used, shape),
+        "gpus_needed": np.broadcast_to(sizing.gpus, shape),
+        "utilization": np.clip(done / replicas, 0.0, 1.0),
+        "busy_fraction": np.clip(busy * np.minimum(serving_replicas / replicas, 1.0), 0.0, 1.0),
+    }
+    if overflow is not None and pricer is not None:
+        cost = pricer(frac)
+        lines.add(f"Overflow to {overflow}", "usage", cost)
+        metrics["unserved_tokens"] = np.zeros(shape)
+        metrics["overflow_cost"] = np.broadcast_to(cost, shape)
+    else:
+        metrics["unserved_tokens"] = shortfall
+        metrics["overflow_cost"] = np.zeros(shape)
+    metrics["shortfall_tokens"] = shortfall
+    return metrics
+
+
+def overflow_fraction(load: np.ndarray, peak_to_average: np.ndarray | float,
+                      capacity: np.ndarray | float) -> np.ndarray:
     """Share of the day's work above ``capacity`` (replica-seconds per second).
 
     The day is a linear load-duration curve from the peak p = P x mean down to a trough

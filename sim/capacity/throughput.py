@@ -1,4 +1,6 @@
-"""Throughput of one serving replica under a latency SLO (vectorised over paths).
+"""The eager roofline: one decode step of a model on a GPU, calibrated on the project's own H100
+measurement. It is the measured baseline the production-server model (sim/capacity/serving.py)
+builds on (that model keeps EFF_BW) and is held to its measurement in tests/test_capacity.py.
 
 A roofline calibrated on the project's H100 measurements (sim/data/h100_calibration.csv, eager
 PyTorch, Llama-3-70B/8B-shaped layers, bf16 and fp8, batch 1-256, context 1k-16k):
@@ -11,18 +13,15 @@ eff_bw = 2.998 / 3.35 (measured copy bandwidth over the H100 spec, sim/data/h100
 eff_mm = 790 / 989 (measured bf16 matmul over spec); c0 = 0.135 ms and c1 = 4.83e-9 s per layer
 (least squares on relative error over all 56 decode rows: the eager per-layer launch cost and its
 unfused attention); eff_prefill from the two prefill rows per precision. The fit lands within
-0.59-1.32x of every decode row (tests/test_capacity.py). A production server (vLLM,
-TensorRT-LLM: CUDA graphs, fused attention, FP8 GEMMs) is faster: ``server_speedup`` divides
-every step time. Its default, "1.2 to 2.0", brackets the ratio of a published figure
-(TensorRT-LLM, Llama-3.3-70B FP8 on 2x H100, about 4,200 output tok/s at 1000 in / 1000 out) to
-this model's eager estimate for the same case (about 1.5x).
+0.59-1.32x of every decode row and 0.90-1.10x of the prefill rows. A production server (vLLM,
+TensorRT-LLM: CUDA graphs, fused attention, FP8 GEMMs, chunked prefill) differs: its own constants
+are fitted on published measurements in sim/capacity/serving.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
+import numpy.typing as npt
 
 from sim.capacity.catalog import Gpu, Model
 
@@ -32,28 +31,7 @@ EFF_MM = 789.97 / 989.0  # measured bf16 matmul / dense spec (h100_ceilings.csv)
 LAYER_OVERHEAD_S = 0.135e-3  # eager per-layer fixed cost per decode step (fit)
 ATTN_S_PER_LAYER_TOKEN = 4.83e-9  # eager attention latency per layer per context token (fit)
 EFF_PREFILL = {"bf16": 0.61, "fp8": 0.46, "int4": 0.61}  # measured prefill FLOP rate / spec
-#: vLLM's default gpu_memory_utilization: the share of HBM the server may use (vLLM engine args)
-HBM_USABLE = 0.9
-
-
-@dataclass
-class ReplicaPlan:
-    """Per-path serving figures of one replica (arrays of shape (n,))."""
-
-    batch: np.ndarray  # concurrent sequences per replica (KV, SLO and max_batch limits)
-    kv_batch_limit: np.ndarray  # sequences the KV memory holds
-    step_s: np.ndarray  # decode step time at that batch
-    decode_s_per_token: np.ndarray  # replica-seconds per output token (step / batch)
-    prefill_s_per_token: np.ndarray  # replica-seconds per (uncached) input token
-    ttft_s: np.ndarray  # time to first token of one prompt on an idle replica
-    slo_met: np.ndarray  # True where batch 1 already meets the TPOT SLO
-
-    @property
-    def output_tokens_per_s(self) -> np.ndarray:
-        return 1.0 / self.decode_s_per_token
-
-
-ArrayLike = np.ndarray | float
+ArrayLike = npt.ArrayLike
 
 
 def step_time(model: Model, gpu: Gpu, precision: str, kv_bytes: float, tp: int, batch: ArrayLike,
@@ -67,34 +45,3 @@ def step_time(model: Model, gpu: Gpu, precision: str, kv_bytes: float, tp: int, 
     compute = flops_per_gpu / (gpu.tflops(precision) * 1e12 * EFF_MM)
     fixed = model.layers * (LAYER_OVERHEAD_S + ATTN_S_PER_LAYER_TOKEN * context)
     return np.asarray((np.maximum(memory, compute) + fixed) / np.asarray(speedup, dtype=float), dtype=float)
-
-
-def plan_replica(model: Model, gpu: Gpu, precision: str, kv_precision: str, tp: int,
-                 prompt_tokens: ArrayLike, output_tokens: ArrayLike, prefix_hit: ArrayLike, tpot_slo_s: float,
-                 max_batch: int, speedup: ArrayLike) -> ReplicaPlan:
-    """Largest batch that fits the KV memory and meets the time-per-output-token SLO, and the
-    replica-seconds each token costs at that batch. Inputs may be floats or (n,) arrays."""
-    kv = model.kv_bytes_per_token(kv_precision)
-    prompt = np.asarray(prompt_tokens, dtype=float)
-    out = np.asarray(output_tokens, dtype=float)
-    speedup = np.asarray(speedup, dtype=float)
-    full_context = prompt + out  # a sequence's KV reservation at its end
-    mean_context = prompt + out / 2  # what a decode step reads on average
-    kv_room = gpu.hbm_gb * 1e9 * HBM_USABLE * tp - model.weight_bytes(precision)
-    kv_limit = np.floor(np.maximum(kv_room, 0.0) / (full_context * kv))
-    # SLO: step(B) <= slo is linear in B on the memory side and on the compute side
-    bw = gpu.mem_bw_tbps * 1e12 * EFF_BW
-    fixed = model.layers * (LAYER_OVERHEAD_S + ATTN_S_PER_LAYER_TOKEN * mean_context)
-    budget = tpot_slo_s * speedup - fixed
-    by_memory = (budget * bw * tp - model.weight_bytes(precision)) / (mean_context * kv)
-    by_compute = budget * gpu.tflops(precision) * 1e12 * EFF_MM * tp / (2.0 * model.params_b * 1e9)
-    slo_batch = np.floor(np.minimum(by_memory, by_compute))
-    batch = np.maximum(np.minimum(np.minimum(kv_limit, slo_batch), max_batch), 1.0)
-    step = step_time(model, gpu, precision, kv, tp, batch, mean_context, speedup)
-    flops_rate = gpu.tflops(precision) * 1e12 * EFF_PREFILL[precision] * tp * speedup
-    prefill = 2.0 * model.params_b * 1e9 * (1.0 - np.asarray(prefix_hit, dtype=float)) / flops_rate
-    ttft = prefill * prompt + step
-    return ReplicaPlan(batch=np.broadcast_to(batch, np.shape(step)).astype(float),
-                       kv_batch_limit=np.broadcast_to(kv_limit, np.shape(step)).astype(float),
-                       step_s=step, decode_s_per_token=step / batch, prefill_s_per_token=prefill,
-                       ttft_s=ttft, slo_met=slo_batch >= 1)

@@ -25,8 +25,9 @@ def check_ops(exp: Experiment, index: int) -> list[tuple[tuple[str, ...], str]]:
             apis = ", ".join(o.name for o in exp.options if o.kind == "api" and o is not opt) or "none"
             return [(("fallback",), f'"{ops.fallback}" names no other API option (API options: {apis})')]
     if isinstance(ops, SelfHostedOps):
-        if ops.replicas is None and getattr(opt, "capacity", None) is None:
-            return [(("replicas",), "required without a capacity model: how many replicas serve the traffic")]
+        if ops.replicas is None and not getattr(opt, "checked", False):
+            return [(("replicas",), "required without a capacity model or a fleet: how many replicas serve the "
+                                    "traffic")]
         work = [name for name, spec in (("GPU faults", ops.gpu_failures_per_year), ("patching", ops.maintenance_hours),
                                         ("upgrades", ops.upgrades_per_year)) if _busy(spec)]
         if ops.engineers == 0 and work:
