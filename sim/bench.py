@@ -67,6 +67,8 @@ def _median_run(n: int, workers: int, variant: str, repeat: int) -> dict | None:
 
 
 def main(sizes: list[int], workers: int, variant: str = "", repeat: int = 3) -> int:
+    if variant == "sweep":
+        return sweep_main(sizes[0], repeat)
     print(f"tcosim bench: {bench_file(variant).name}, 7 options x 36 months, workers={workers}, "
           f"median of {repeat} fresh processes")
     print(f"{'paths':>10} {'simulate':>9} {'+pctiles':>9} {'whole run':>10} {'path-months/s':>14} "
@@ -84,6 +86,46 @@ def main(sizes: list[int], workers: int, variant: str = "", repeat: int = 3) -> 
     print("simulate: sampling and pricing; +pctiles: adds every percentile band and the summary;")
     print("whole run: `python -m sim run` end to end (interpreter start, imports, report, charts);")
     print("peak RSS: of the measuring process (or its largest worker).")
+    return 0
+
+
+#: the sweep of ``tcosim bench --sweep``: the issue's 13 points of daily volume
+SWEEP_VARY = "workload.tokens_per_day=1M:1B:log:13"
+
+
+def sweep_variants() -> dict[str, object]:
+    """bench_capacity.toml as written (one GPU, one width) and with four candidate GPUs and
+    ``tensor_parallel = "auto"`` (16 setups sized and compared at every point)."""
+    import copy
+
+    from sim.loader import load_experiment, parse_experiment
+
+    fixed = load_experiment(bench_file("capacity"))
+    doc = copy.deepcopy(fixed.raw)
+    own = next(o for o in doc["options"] if "capacity" in o)
+    own["capacity"].update(gpu=["h100-sxm", "h200", "a100-80gb", "l40s"], tensor_parallel="auto")
+    own["provisioning"].pop("hourly_price")  # several GPUs: each at its catalog price
+    return {"fixed GPU (h100-sxm, TP2)": fixed, "4 candidate GPUs, TP auto": parse_experiment(doc, fixed.source)}
+
+
+def sweep_main(paths: int, repeat: int) -> int:
+    """Time a 13-point sweep of daily volume with the sized option fixed and with a candidate list."""
+    from sim.sweep import parse_vary, sweep
+
+    path, values = parse_vary(SWEEP_VARY)
+    print(f"tcosim bench --sweep: bench_capacity.toml, {len(values)} points of {path} (1M to 1B), "
+          f"{paths:,} paths each, 1 worker, median of {repeat}")
+    times = {}
+    for label, exp in sweep_variants().items():
+        runs = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            sweep(exp, path, values, paths, 1)
+            runs.append(time.perf_counter() - t0)
+        times[label] = sorted(runs)[(repeat - 1) // 2]
+        print(f"{label:<28} {times[label]:>7.2f} s")
+    first, second = times.values()
+    print(f"ratio: {second / first:.2f}x (candidates over fixed)")
     return 0
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from sim.analysis.bands import percentile_table
+from sim.analysis.capacity import notes as capacity_notes
 from sim.analysis.cheapest import prob_cheapest
 from sim.analysis.claims import ClaimCheck, check_claims
 from sim.analysis.correlations import correlation_table
@@ -97,6 +98,11 @@ class Study:
     def correlations(self) -> pd.DataFrame:
         """Each asked rank correlation beside the achieved one (correlations.csv)."""
         return self._cached("correlations", lambda: correlation_table(self.result))
+
+    def notes(self) -> list[str]:
+        """Sentences a reader must not miss (printed after the summary, near the top of the report):
+        self-hosted fleets not checked against the load, fleets short of it, setups chosen."""
+        return capacity_notes(self.result)
 
     def claims(self) -> list[ClaimCheck]:
         return check_claims(self.result)

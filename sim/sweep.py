@@ -13,8 +13,11 @@ import numpy as np
 import pandas as pd
 
 from distributions import parse_number
+from sim.analysis.capacity import INFEASIBLE_SHARE, gpu_count, unserved_share
 from sim.analysis.cheapest import prob_cheapest
 from sim.analysis.quantiles import band, share
+from sim.analysis.risk import tco_multiplier
+from sim.capacity.sizing import Setup
 from sim.correlations import lookup
 from sim.engine import run
 from sim.errors import ExperimentError, UsageError
@@ -113,24 +116,76 @@ def with_value(exp, path: str, value: float):
     return out
 
 
+def shortfall_priced(exp):
+    """The experiment with every checked self-hosted option that names no overflow sending its
+    shortfall to the cheapest API in the file (so that a fleet too small for a point pays for the
+    tokens it cannot serve), and the names of those options. Unchanged when there is no API."""
+    doc = copy.deepcopy(exp.raw)
+    if not any(o.get("kind") == "api" for o in doc.get("options", [])):
+        return exp, []
+    names = []
+    for raw, opt in zip(doc["options"], exp.options, strict=True):
+        table = "fleet" if getattr(opt, "fleet", None) is not None else (
+            "provisioning" if getattr(opt, "provisioning", None) is not None else None)
+        if table is not None and getattr(opt, table).overflow is None:
+            raw[table]["overflow"] = "cheapest"
+            names.append(opt.name)
+    if not names:
+        return exp, []
+    out = parse_experiment(doc, exp.source, Path(exp.base_dir) if exp.base_dir else None)
+    out.sha256 = exp.sha256
+    return out, names
+
+
+def replica_setup(spec) -> str:
+    """A checked option's replica at this point ("2 × h100-sxm": GPUs per replica and type, as
+    chosen for a candidate list); empty when its GPUs are unchecked."""
+    table = getattr(spec, "capacity", None) or getattr(spec, "fleet", None)
+    if table is None:
+        return ""
+    gpu = table.gpu if isinstance(table.gpu, str) else table.gpu[0]
+    return str(Setup(gpu, int(table.tensor_parallel)))
+
+
+def _own_figures(res, index: int, opt) -> dict:
+    """A self-hosted option's scale at a point: GPUs, TCO multiplier band, unserved share band."""
+    row: dict = {"setup": replica_setup(res.experiment.options[index]), "gpus": gpu_count(res, index)}
+    ratio = tco_multiplier(opt)
+    if ratio is not None and np.isfinite(ratio).all():
+        row["tco_multiplier_p5"], row["tco_multiplier_p50"], row["tco_multiplier_p95"] = band(ratio)
+    short = unserved_share(res, opt)
+    if short is not None:
+        s50, s95 = np.quantile(short, [0.5, 0.95])
+        row.update(unserved_share_p50=float(s50), unserved_share_p95=float(s95),
+                   feasible=bool(s50 <= INFEASIBLE_SHARE))
+    return row
+
+
 def run_point(exp, path: str, value: float, paths: int, seed: int) -> list[dict]:
-    """One sweep point. A row per option (P(cheapest of all), median total) and a row per
-    self-hosted option and API pair: P(self-hosted total < API total) on paired paths and the
-    P5/P50/P95 of their ratio."""
+    """One sweep point. A row per option (P(cheapest of all), median total; for a self-hosted one
+    its GPUs, TCO multiplier and unserved share) and a row per self-hosted option and API pair:
+    P(self-hosted total < API total) on paired paths and the P5/P50/P95 of their ratio."""
 
     res = run(with_value(exp, path, value), paths=paths, seed=seed)
     cheapest = prob_cheapest(res)
-    rows = [{"value": value, "option": o.name, "versus": "", "kind": o.kind, "p": cheapest[o.name][0],
-             "p_se": cheapest[o.name][1], "total_p50": float(np.median(o.totals))} for o in res.options]
-    for own in (o for o in res.options if o.kind == "self_hosted"):
+    rows, own = [], {}
+    for i, o in enumerate(res.options):
+        row = {"value": value, "option": o.name, "versus": "", "kind": o.kind, "p": cheapest[o.name][0],
+               "p_se": cheapest[o.name][1], "total_p50": float(np.median(o.totals))}
+        if o.kind == "self_hosted":
+            own[o.name] = _own_figures(res, i, o)
+            row.update(own[o.name])
+        rows.append(row)
+    for mine in (o for o in res.options if o.kind == "self_hosted"):
         for api in (o for o in res.options if o.kind == "api"):
-            p, se = share(own.totals < api.totals)
+            p, se = share(mine.totals < api.totals)
             with np.errstate(divide="ignore", invalid="ignore"):
-                ratio = own.totals / api.totals
+                ratio = mine.totals / api.totals
             r5, r50, r95 = band(ratio)
-            rows.append({"value": value, "option": own.name, "versus": api.name, "kind": "pair", "p": p,
-                         "p_se": se, "total_p50": float(np.median(own.totals)),
-                         "ratio_p5": r5, "ratio_p50": r50, "ratio_p95": r95})
+            scale = {k: v for k, v in own[mine.name].items() if k.startswith(("unserved", "feasible"))}
+            rows.append({"value": value, "option": mine.name, "versus": api.name, "kind": "pair", "p": p,
+                         "p_se": se, "total_p50": float(np.median(mine.totals)),
+                         "ratio_p5": r5, "ratio_p50": r50, "ratio_p95": r95, **scale})
     return rows
 
 
@@ -148,8 +203,10 @@ def check_points(exp, path: str, values: list[float]) -> None:
 
 
 def sweep(exp, path: str, values: list[float], paths: int, seed: int, client=None) -> pd.DataFrame:
-    """Every point, locally or as Dask tasks on ``client`` (the numbers are the same either way)."""
+    """Every point, locally or as Dask tasks on ``client`` (the numbers are the same either way).
+    The shortfall of a checked fleet is priced (see shortfall_priced)."""
     check_points(exp, path, values)
+    exp, _ = shortfall_priced(exp)
     if client is None:
         results = [run_point(exp, path, v, paths, seed) for v in values]
     else:
@@ -177,60 +234,34 @@ def crossing(values: np.ndarray, probs: np.ndarray, level: float) -> float:
 
 def break_even(table: pd.DataFrame) -> pd.DataFrame:
     """Per self-hosted option and API: the value where P(self-hosted cheaper) crosses 50% and 90%,
-    with a band from P +- 2 standard errors at the sweep points."""
+    with a band from P +- 2 standard errors at the sweep points; for a checked fleet, the share of
+    tokens it cannot serve at the first sweep point at or above the crossing, and whether it can
+    carry the load there (``feasible``)."""
     rows = []
+    checked = "unserved_share_p50" in table
     for (option, versus), g in table[table.kind == "pair"].groupby(["option", "versus"], sort=False):
         g = g.sort_values("value")
         x, p, se = g.value.to_numpy(), g.p.to_numpy(), g.p_se.to_numpy()
         for level in (0.5, 0.9):
-            rows.append({"option": option, "versus": versus, "level": level, "value": crossing(x, p, level),
-                         "band_low": crossing(x, np.minimum(p + 2 * se, 1.0), level),
-                         "band_high": crossing(x, np.maximum(p - 2 * se, 0.0), level)})
-    return pd.DataFrame(rows, columns=["option", "versus", "level", "value", "band_low", "band_high"])
+            value = crossing(x, p, level)
+            row = {"option": option, "versus": versus, "level": level, "value": value,
+                   "band_low": crossing(x, np.minimum(p + 2 * se, 1.0), level),
+                   "band_high": crossing(x, np.maximum(p - 2 * se, 0.0), level),
+                   "unserved_share_p50": math.nan, "feasible": None}
+            at = np.flatnonzero(x >= value * (1 - 1e-12)) if value == value else np.array([], int)
+            if checked and at.size and g.unserved_share_p50.iloc[int(at[0])] == g.unserved_share_p50.iloc[int(at[0])]:
+                share50 = float(g.unserved_share_p50.iloc[int(at[0])])
+                row.update(unserved_share_p50=share50, feasible=bool(share50 <= INFEASIBLE_SHARE))
+            rows.append(row)
+    return pd.DataFrame(rows, columns=["option", "versus", "level", "value", "band_low", "band_high",
+                                       "unserved_share_p50", "feasible"])
 
 
-def _short(x: float) -> str:
-    """1e6 -> 1M, 2.5e9 -> 2.5B, 1500 -> 1.5k."""
-    for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(x) >= scale:
-            return f"{x / scale:g}{suffix}"
-    return f"{x:g}"
-
-
-def sweep_chart(table: pd.DataFrame, name: str, path_label: str, paths: int, out) -> None:
-    """Top: P(cheapest of all) per option; bottom: median and P5-P95 of each self-hosted total
-    over the cheapest-median API's total."""
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter
-
-    from sim.report.charts import COLORS, DPI
-
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9.5, 8.5), sharex=True)
-    opts = table[table.kind != "pair"]
-    color = {option: COLORS[i % 10] for i, option in enumerate(dict.fromkeys(opts.option))}  # same in both panels
-    for option, g in opts.groupby("option", sort=False):
-        top.plot(g.value, 100 * g.p, marker="o", ms=3, color=color[option], label=option)
-    top.set_ylabel("P(cheapest of all options)")
-    top.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:.0f}%"))
-    top.set_ylim(-2, 102)
-    top.legend(fontsize=8, loc="center left")
-    top.grid(alpha=0.3)
-    pairs = table[table.kind == "pair"]
-    if len(pairs):
-        best_api = opts[opts.kind == "api"].groupby("option").total_p50.median().idxmin()
-        for option, g in pairs[pairs.versus == best_api].groupby("option", sort=False):
-            bottom.fill_between(g.value, g.ratio_p5, g.ratio_p95, color=color[option], alpha=0.15, lw=0)
-            bottom.plot(g.value, g.ratio_p50, color=color[option], marker="o", ms=3, label=f"{option} ÷ {best_api}")
-        bottom.axhline(1.0, color="black", ls="--", lw=1)
-        bottom.set_yscale("log")
-        bottom.set_ylabel("Total cost ratio (median, shaded P5–P95)")
-        bottom.legend(fontsize=8, loc="upper right")
-    bottom.grid(alpha=0.3, which="both")
-    if (table.value > 0).all() and table.value.max() / table.value.min() > 20:
-        bottom.set_xscale("log")
-    bottom.xaxis.set_major_formatter(FuncFormatter(lambda x, _: _short(x)))
-    bottom.set_xlabel(path_label)
-    fig.suptitle(f"{name}: sweep of {path_label} ({paths:,} paths per point)", fontsize=12)
-    fig.tight_layout()
-    fig.savefig(out, dpi=DPI)
-    plt.close(fig)
+def infeasible_from(table: pd.DataFrame) -> dict[str, float]:
+    """Per checked self-hosted option: the first sweep value from which its fleet leaves more than
+    INFEASIBLE_SHARE of the tokens unserved on the median path (only options that do)."""
+    if "feasible" not in table:
+        return {}
+    own = table[(table.kind == "self_hosted") & table.feasible.notna()].sort_values("value")
+    return {str(option): float(g.value[g.feasible == False].iloc[0])  # noqa: E712 (a column of objects)
+            for option, g in own.groupby("option", sort=False) if (g.feasible == False).any()}  # noqa: E712

@@ -20,7 +20,8 @@ from tests.golden import path_for as golden_path
 
 REPORT_FILES = {"percentiles.csv", "summary.csv", "line_means.csv", "sensitivity.csv", "report.md", "report.html",
                 "manifest.json", "charts"}
-CHARTS = {"monthly_fan.png", "cumulative.png", "total_distribution.png", "cost_lines.png", "tail_risk.png"}
+CHARTS = {"monthly_fan.png", "cumulative.png", "total_distribution.png", "cost_lines.png", "tail_risk.png",
+          "capacity.png", "utilization.png"}  # the baseline declares the article's fleet: it is checked
 
 
 def test_run_writes_the_whole_report(tmp_path: Path, capsys) -> None:
@@ -152,13 +153,13 @@ def test_internal_errors_exit_1_without_traceback(tmp_path: Path, monkeypatch, c
 
 
 def test_progress_bar_only_when_enabled(capsys) -> None:
-    from sim.cli import _Progress
+    from sim.cli.commands import Progress
 
-    quiet = _Progress(enabled=False)
+    quiet = Progress(enabled=False)
     quiet(10, 10)
     quiet.close()
     assert capsys.readouterr().err == ""
-    bar = _Progress(enabled=True)
+    bar = Progress(enabled=True)
     bar(5, 10)  # too early to bother the user
     assert capsys.readouterr().err == ""
     bar(10, 10)  # but the end is always shown once the bar is enabled

@@ -89,9 +89,9 @@ def check_capacity(exp: Experiment, index: int) -> Problems:
             return [(("capacity", field), message)]
         listed = "; ".join(f"{name}: {r[1]}" for name, r in reasons.items() if r)
         return [(("capacity", "gpu"), f"no candidate setup serves {cap.model} within the SLOs ({listed})")]
-    if cap.chosen and (prov.hourly_price is not None or prov.reserved_price is not None):
+    if len(cap.gpus_considered) > 1 and (prov.hourly_price is not None or prov.reserved_price is not None):
         field = "hourly_price" if prov.hourly_price is not None else "reserved_price"
-        return [(("provisioning", field), "with several candidate setups, GPU prices come from the catalog "
+        return [(("provisioning", field), "with several candidate GPUs, GPU prices come from the catalog "
                                           "(one per GPU): leave this out or name one GPU")]
     found = _overflow(exp, prov.overflow, ("provisioning", "overflow"))
     if found:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from distributions import parse_distribution
+from distributions import Distribution, parse_distribution
 from sim.capacity.catalog import default_price_spec
 from sim.capacity.checks import why_not
 from sim.capacity.config import Capacity, Provisioning, spares
@@ -17,7 +17,7 @@ from sim.capacity.provisioning import default_discount, reserved_class
 from sim.capacity.sizing import Setup, size
 from sim.config import Experiment
 from sim.scenario import Scenario
-from sim.specs import median
+from sim.specs import Ref, median
 from sim.workload import Tokens
 
 
@@ -58,8 +58,11 @@ def unit_price(gpu: str, prov: Provisioning, market: dict[str, object]) -> float
         given, cls = prov.reserved_price, reserved_class(prov.term_months)
     else:
         given, cls = prov.hourly_price, "on_demand"
-    spec = given if given is not None else parse_distribution(default_price_spec(gpu, cls))
+    spec: object = given if given is not None else parse_distribution(default_price_spec(gpu, cls))
+    if isinstance(spec, Ref):
+        spec = market[spec.name]
     start = getattr(spec, "start", spec)  # a price process: its starting level
+    assert isinstance(start, Distribution | Ref)
     price = median(start, market)
     return price * (1.0 - default_discount(gpu, "spot")) if prov.policy == "spot" else price
 

@@ -39,8 +39,14 @@ def spares(value: int | str) -> Spares:
     return Spares(int(match.group(1)), int(match.group(2) or 0))
 
 
+#: the most spare replicas a policy may keep (as a declared fleet's spare_replicas)
+MAX_SPARES = 10_000
+
+
 def _spare_policy(value: int | str) -> int | str:
-    spares(value)
+    policy = spares(value)
+    if not 0 <= policy.count <= MAX_SPARES or policy.above > MAX_SPARES:
+        raise ValueError(f"spares: give 0 to {MAX_SPARES:,} (and at most {MAX_SPARES:,} replicas in \"above\")")
     return value
 
 
@@ -108,7 +114,7 @@ class Fleet(Serving):
     gpu: str = Field(max_length=100)
     gpus: int = Field(ge=1, le=1_000_000)  # GPUs rented
     tensor_parallel: int = Field(default=1, ge=1, le=64)  # GPUs per replica
-    spare_replicas: int = Field(default=0, ge=0, le=10_000)  # replicas kept out of serving
+    spare_replicas: int = Field(default=0, ge=0, le=MAX_SPARES)  # replicas kept out of serving
     # tokens beyond the fleet: an API option's name, "cheapest" (the API with the lowest list
     # price), or none (unserved)
     overflow: str | None = Field(default=None, max_length=100)

@@ -34,7 +34,7 @@ class Setup:
         return Replica(models()[serving.model], gpus()[self.gpu], serving.precision, serving.kv_precision, self.tp)
 
     def __str__(self) -> str:
-        return f"{self.tp} x {self.gpu}" if self.tp > 1 else self.gpu
+        return f"{self.tp} × {self.gpu}" if self.tp > 1 else self.gpu
 
 
 @dataclass

@@ -12,62 +12,31 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from sim.analysis.bands import level_label  # noqa: E402
 from sim.analysis.quantiles import band  # noqa: E402
 from sim.config import option_index  # noqa: E402
 from sim.fmt import tick_money  # noqa: E402
+from sim.report.axes import CATEGORY_COLORS, COLORS, DPI, band_levels, grid, money_axis, months_axis, series, title  # noqa: E402
+from sim.report.capacity_charts import capacity_chart, capacity_options, utilization_chart  # noqa: E402
 from sim.result import Result  # noqa: E402
 
 if TYPE_CHECKING:
     from sim.study import Study
 
-DPI = 110
-COLORS = tuple(plt.get_cmap("tab10")(range(10)))
-CATEGORY_COLORS = {"gpu": "#1f77b4", "redundancy": "#aec7e8", "infra": "#ff7f0e", "people": "#d62728",
-                   "software": "#9467bd", "usage": "#2ca02c", "network": "#8c564b", "other": "#7f7f7f"}
-
-
-def _title(result: Result, what: str) -> str:
-    return f"{result.experiment.experiment.name}: {what} ({result.paths:,} paths)"
-
-
-def _money_axis(ax, axis: str = "y") -> None:
-    target = ax.yaxis if axis == "y" else ax.xaxis
-    target.set_major_formatter(FuncFormatter(tick_money))
-
-
-def _months_axis(ax, months: int) -> None:
-    ax.set_xlim(1, max(months, 2))
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=12))
-    ax.set_xlabel("Month")
-
-
-def _band_levels(levels: list[float]) -> tuple[tuple, tuple | None, float | None]:
-    outer = (levels[0], levels[-1])
-    inner = (levels[1], levels[-2]) if len(levels) >= 4 else None
-    center = 50.0 if 50.0 in levels else None
-    return outer, inner, center
-
-
-def _series(bands: pd.DataFrame, option: str, metric: str, p: float) -> np.ndarray:
-    sel = bands[(bands.option == option) & (bands.metric == metric) & (bands.percentile == level_label(p))]
-    return sel.sort_values("month")["value"].to_numpy(dtype=float)
-
-
 def _draw_band(ax, bands, option, metric, levels, color, label=None) -> None:
     months = np.arange(1, bands[(bands.option == option) & (bands.metric == metric)].month.max() + 1)
-    outer, inner, center = _band_levels(levels)
-    lo, hi = _series(bands, option, metric, outer[0]), _series(bands, option, metric, outer[1])
+    outer, inner, center = band_levels(levels)
+    lo, hi = series(bands, option, metric, outer[0]), series(bands, option, metric, outer[1])
     ax.fill_between(months, lo, hi, color=color, alpha=0.18, lw=0,
                     label=f"P{level_label(outer[0])}–P{level_label(outer[1])}" if label is None else None)
     if inner is not None:
-        ax.fill_between(months, _series(bands, option, metric, inner[0]),
-                        _series(bands, option, metric, inner[1]), color=color, alpha=0.35, lw=0,
+        ax.fill_between(months, series(bands, option, metric, inner[0]),
+                        series(bands, option, metric, inner[1]), color=color, alpha=0.35, lw=0,
                         label=f"P{level_label(inner[0])}–P{level_label(inner[1])}" if label is None else None)
     if center is not None:
-        ax.plot(months, _series(bands, option, metric, center), color=color, lw=1.8,
+        ax.plot(months, series(bands, option, metric, center), color=color, lw=1.8,
                 label=label or "median")
 
 
@@ -81,9 +50,9 @@ def fan_chart(result: Result, bands: pd.DataFrame, path: Path) -> None:
         ax = axes[i // cols][i % cols]
         _draw_band(ax, bands, opt.name, "monthly_cost", result.percentile_levels, COLORS[i % 10])
         ax.set_title(opt.name, fontsize=10)
-        _money_axis(ax)
-        _months_axis(ax, result.months)
-        top = _series(bands, opt.name, "monthly_cost", result.percentile_levels[-1]).max()
+        money_axis(ax)
+        months_axis(ax, result.months)
+        top = series(bands, opt.name, "monthly_cost", result.percentile_levels[-1]).max()
         ax.set_ylim(0, top * 1.3 if top > 0 else 1)  # head-room for the legend
         ax.grid(alpha=0.3)
         if i == 0:
@@ -92,7 +61,7 @@ def fan_chart(result: Result, bands: pd.DataFrame, path: Path) -> None:
             ax.set_ylabel("Monthly cost (USD)")
     for j in range(n, rows * cols):
         axes[j // cols][j % cols].axis("off")
-    fig.suptitle(_title(result, "monthly cost per option"), fontsize=12)
+    fig.suptitle(title(result, "monthly cost per option"), fontsize=12)
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
@@ -107,26 +76,26 @@ def cumulative_chart(result: Result, bands: pd.DataFrame, path: Path) -> None:
     """All options on one axis: median cumulative cost with the outer band."""
     fig, ax = plt.subplots(figsize=(9, 5.2))
     levels = result.percentile_levels
-    outer, _, center = _band_levels(levels)
+    outer, _, center = band_levels(levels)
     finals = []
     for i, opt in enumerate(result.options):
         color = COLORS[i % 10]
         months = np.arange(1, result.months + 1)
-        lo = _series(bands, opt.name, "cumulative_cost", outer[0])
-        hi = _series(bands, opt.name, "cumulative_cost", outer[1])
-        mid = _series(bands, opt.name, "cumulative_cost", center) if center else (lo + hi) / 2
+        lo = series(bands, opt.name, "cumulative_cost", outer[0])
+        hi = series(bands, opt.name, "cumulative_cost", outer[1])
+        mid = series(bands, opt.name, "cumulative_cost", center) if center else (lo + hi) / 2
         ax.fill_between(months, lo, hi, color=color, alpha=0.15, lw=0)
         ax.plot(months, mid, color=color, lw=1.8, label=opt.name)
         finals.append(mid[-1])
     if _log_scale_wanted(np.array(finals)):
         ax.set_yscale("log")
-    _money_axis(ax)
-    _months_axis(ax, result.months)
+    money_axis(ax)
+    months_axis(ax, result.months)
     ax.set_ylabel("Cumulative cost (USD)")
     ax.grid(alpha=0.3, which="both")
     band = f"P{level_label(outer[0])}–P{level_label(outer[1])}"
     ax.legend(fontsize=8, loc="upper left", title=f"median, shaded {band}", title_fontsize=8)
-    ax.set_title(_title(result, "cumulative cost"))
+    ax.set_title(title(result, "cumulative cost"))
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
@@ -144,10 +113,10 @@ def total_chart(result: Result, path: Path) -> None:
     ax.invert_yaxis()
     if _log_scale_wanted(np.array([np.median(d) for d in data])):
         ax.set_xscale("log")
-    _money_axis(ax, "x")
+    money_axis(ax, "x")
     ax.set_xlabel(f"Total cost over {result.months} months (USD); box P25–P75, whiskers P5–P95")
     ax.grid(alpha=0.3, axis="x", which="both")
-    ax.set_title(_title(result, "horizon total"))
+    ax.set_title(title(result, "horizon total"))
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
@@ -178,73 +147,8 @@ def lines_chart(result: Result, path: Path) -> None:
     ax.set_xlabel("Share of expected horizon total (mean total in USD at right)")
     fig.legend(fontsize=8, ncol=min(8, len(seen)), loc="lower center", title="cost category",
                title_fontsize=8, frameon=False)
-    ax.set_title(_title(result, "cost breakdown by category"))
+    ax.set_title(title(result, "cost breakdown by category"))
     fig.tight_layout(rect=(0, 0.1, 0.95, 1))
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
-
-
-def _capacity_options(result: Result) -> list:
-    return [o for o in result.options if "gpus" in o.metrics]
-
-
-def _grid(n: int):
-    cols = min(3, n)
-    rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.8 * cols, 3.4 * rows + 0.6), squeeze=False)
-    for j in range(n, rows * cols):
-        axes[j // cols][j % cols].axis("off")
-    return fig, [axes[i // cols][i % cols] for i in range(n)]
-
-
-def capacity_chart(result: Result, bands: pd.DataFrame, path: Path) -> None:
-    """GPUs provisioned against GPUs needed (median and outer band) for each sized option."""
-    opts = _capacity_options(result)
-    fig, axes = _grid(len(opts))
-    outer, _, center = _band_levels(result.percentile_levels)
-    months = np.arange(1, result.months + 1)
-    for ax, opt in zip(axes, opts, strict=True):
-        for metric, color, label in (("gpus_needed", "#d62728", "needed"), ("gpus", "#1f77b4", "provisioned")):
-            lo, hi = _series(bands, opt.name, metric, outer[0]), _series(bands, opt.name, metric, outer[1])
-            mid = _series(bands, opt.name, metric, center) if center else (lo + hi) / 2
-            ax.fill_between(months, lo, hi, color=color, alpha=0.18, lw=0, step="mid")
-            ax.step(months, mid, where="mid", color=color, lw=1.8, label=f"GPUs {label} (median)")
-        ax.set_title(opt.name, fontsize=10)
-        ax.set_ylabel("GPUs")
-        ax.set_ylim(bottom=0)
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        _months_axis(ax, result.months)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="upper left",
-                  title=f"shaded P{level_label(outer[0])}–P{level_label(outer[1])}", title_fontsize=8)
-    fig.suptitle(_title(result, "GPUs provisioned vs needed"), fontsize=12)
-    fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
-
-
-def utilization_chart(result: Result, bands: pd.DataFrame, path: Path) -> None:
-    """Share of provisioned GPU time doing useful work, bands per sized option."""
-    opts = _capacity_options(result)
-    fig, ax = plt.subplots(figsize=(9, 5))
-    outer, _, center = _band_levels(result.percentile_levels)
-    months = np.arange(1, result.months + 1)
-    for i, opt in enumerate(opts):
-        color = COLORS[i % 10]
-        lo = _series(bands, opt.name, "utilization", outer[0])
-        hi = _series(bands, opt.name, "utilization", outer[1])
-        mid = _series(bands, opt.name, "utilization", center) if center else (lo + hi) / 2
-        ax.fill_between(months, 100 * lo, 100 * hi, color=color, alpha=0.15, lw=0)
-        ax.plot(months, 100 * mid, color=color, lw=1.8, label=opt.name)
-    ax.set_ylim(0, 100)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:.0f}%"))
-    ax.set_ylabel("Utilisation (busy share of provisioned GPU time)")
-    _months_axis(ax, result.months)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="upper left",
-              title=f"median, shaded P{level_label(outer[0])}–P{level_label(outer[1])}", title_fontsize=8)
-    ax.set_title(_title(result, "GPU utilisation"))
-    fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
 
@@ -256,36 +160,36 @@ def _ops_options(result: Result) -> list:
 def availability_chart(result: Result, bands: pd.DataFrame, path: Path) -> None:
     """Monthly availability per option (median and bands) against its SLA target, one panel each."""
     opts = _ops_options(result)
-    fig, axes = _grid(len(opts))
-    outer, inner, center = _band_levels(result.percentile_levels)
+    fig, axes = grid(len(opts))
+    outer, inner, center = band_levels(result.percentile_levels)
     months = np.arange(1, result.months + 1)
     for i, (ax, opt) in enumerate(zip(axes, opts, strict=True)):
         color = COLORS[i % 10]
         spec = result.experiment.options[option_index(result.experiment, opt.name)].ops
         assert spec is not None
         target = spec.sla_target
-        lo = _series(bands, opt.name, "availability", outer[0])
-        hi = _series(bands, opt.name, "availability", outer[1])
+        lo = series(bands, opt.name, "availability", outer[0])
+        hi = series(bands, opt.name, "availability", outer[1])
         ax.fill_between(months, 100 * lo, 100 * hi, color=color, alpha=0.2, lw=0,
                         label=f"P{level_label(outer[0])}–P{level_label(outer[1])}")
         if inner is not None:
-            ax.fill_between(months, 100 * _series(bands, opt.name, "availability", inner[0]),
-                            100 * _series(bands, opt.name, "availability", inner[1]), color=color, alpha=0.4,
+            ax.fill_between(months, 100 * series(bands, opt.name, "availability", inner[0]),
+                            100 * series(bands, opt.name, "availability", inner[1]), color=color, alpha=0.4,
                             lw=0, label=f"P{level_label(inner[0])}–P{level_label(inner[1])}")
         if center is not None:
-            ax.plot(months, 100 * _series(bands, opt.name, "availability", center), color=color, lw=1.8,
+            ax.plot(months, 100 * series(bands, opt.name, "availability", center), color=color, lw=1.8,
                     label="median")
         ax.axhline(100 * target, color="black", ls="--", lw=1, label=f"SLA {100 * target:g}%")
         bottom = min(float(lo.min()), target)
         ax.set_ylim(100 * bottom - 0.15 * (100 - 100 * bottom) - 0.01, 100.0 + 0.05 * (100 - 100 * bottom) + 0.001)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:.2f}%"))
         ax.set_title(opt.name, fontsize=10)
-        _months_axis(ax, result.months)
+        months_axis(ax, result.months)
         ax.grid(alpha=0.3)
         if i == 0:
             ax.set_ylabel("Availability")
             ax.legend(fontsize=7, loc="lower left")
-    fig.suptitle(_title(result, f"monthly availability ({result.ops_engine} operations model)"), fontsize=12)
+    fig.suptitle(title(result, f"monthly availability ({result.ops_engine} operations model)"), fontsize=12)
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
@@ -312,7 +216,7 @@ def engineer_chart(result: Result, path: Path) -> None:
     ax.set_xlim(0, ax.get_xlim()[1] * 1.12)  # room for the totals
     fig.legend(fontsize=8, ncol=3, loc="lower center", frameon=False)
     ax.grid(alpha=0.3, axis="x")
-    ax.set_title(_title(result, "engineer hours by cause"))
+    ax.set_title(title(result, "engineer hours by cause"))
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
@@ -338,7 +242,7 @@ def tornado_chart(result: Result, table: pd.DataFrame, path: Path, top: int = 10
         ax.set_title(what, fontsize=10)
         ax.grid(alpha=0.3, axis="x")
     axes[-1, 0].set_xlabel("Spearman rank correlation (red: the input raises the self-hosted side)")
-    fig.suptitle(_title(result, "what drives the answer"), fontsize=12)
+    fig.suptitle(title(result, "what drives the answer"), fontsize=12)
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / fig.get_figheight()))
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
@@ -359,11 +263,11 @@ def risk_chart(result: Result, summary: pd.DataFrame, path: Path) -> None:
     ax.invert_yaxis()
     if _log_scale_wanted(summary["cvar95"].to_numpy(dtype=float)):
         ax.set_xscale("log")
-    _money_axis(ax, "x")
+    money_axis(ax, "x")
     ax.set_xlabel(f"Total cost over {result.months} months (USD)")
     ax.grid(alpha=0.3, axis="x", which="both")
     fig.legend(fontsize=8, ncol=4, loc="lower center", frameon=False)
-    ax.set_title(_title(result, "tail risk of the horizon total"))
+    ax.set_title(title(result, "tail risk of the horizon total"))
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
@@ -384,11 +288,11 @@ def scenario_chart(result: Result, scenarios: list[tuple[str, Result]], path: Pa
     ax.invert_yaxis()
     if _log_scale_wanted(np.array([np.median(o.totals) for o in result.options])):
         ax.set_xscale("log")
-    _money_axis(ax, "x")
+    money_axis(ax, "x")
     ax.set_xlabel(f"Total over {result.months} months (USD): median, bars P5–P95")
     ax.grid(alpha=0.3, axis="x", which="both")
     fig.legend(fontsize=8, ncol=min(4, len(runs)), loc="lower center", frameon=False)
-    ax.set_title(_title(result, "stress scenarios"))
+    ax.set_title(title(result, "stress scenarios"))
     fig.tight_layout(rect=(0, 0.07, 1, 1))
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
@@ -404,7 +308,7 @@ def write_charts(study: Study, bands: pd.DataFrame, folder: Path) -> dict[str, s
         "total": ("total_distribution.png", lambda p: total_chart(result, p)),
         "lines": ("cost_lines.png", lambda p: lines_chart(result, p)),
     }
-    if _capacity_options(result):
+    if capacity_options(result):
         charts["capacity"] = ("capacity.png", lambda p: capacity_chart(result, bands, p))
         charts["utilization"] = ("utilization.png", lambda p: utilization_chart(result, bands, p))
     if study.scenarios:

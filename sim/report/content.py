@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from sim.analysis.bands import level_label
-from sim.analysis.quantiles import p95_precision, row_percentiles
+from sim.analysis.quantiles import p95_precision
 from sim.analysis.risk import article_rule
 from sim.config import option_index
 from sim.fmt import money, pct, ratio
 from sim.names import shown
+from sim.report.capacity import capacity_section
 from sim.report.document import Document
 from sim.result import Result
 from sim.specs import given
@@ -45,6 +46,8 @@ def build_document(study: Study, summary: pd.DataFrame, charts: dict[str, str],
         facts += f" Simulation and analysis took {wall_time:.1f} s on {result.workers} worker(s)."
     doc.p(facts)
     doc.p(_headline(result, summary))
+    for note in study.notes():
+        doc.p(f"**Note:** {note}")
 
     doc.h(2, "Horizon total cost")
     mid = 50.0 if 50.0 in levels else levels[len(levels) // 2]
@@ -73,7 +76,7 @@ def build_document(study: Study, summary: pd.DataFrame, charts: dict[str, str],
     doc.image(charts["total"], "Distribution of the horizon total")
     doc.image(charts["lines"], "Cost breakdown by category")
 
-    _capacity_section(doc, result, summary, charts)
+    capacity_section(doc, result, charts)
     _ops_section(doc, result, charts)
     _lines_section(doc, result)
     _precision_section(doc, result, summary)
@@ -171,10 +174,17 @@ def _tco_section(doc: Document, summary: pd.DataFrame) -> None:
     sub = summary.dropna(subset=["tco_multiplier_p50"])
     doc.h(2, "TCO multiplier")
     doc.p("Total cost of a self-hosted option divided by its GPU lines (category `gpu`): how far the "
-          "real bill is from the napkin GPU-hours figure.")
-    doc.table(["option", "P5", "median", "P95"],
-              [[r.option, ratio(r.tco_multiplier_p5), ratio(r.tco_multiplier_p50), ratio(r.tco_multiplier_p95)]
-               for _, r in sub.iterrows()])
+          "real bill is from the napkin GPU-hours figure. It is a property of scale, not a constant: the "
+          "people, software and operations lines hardly grow with the fleet, so the same bill over more "
+          "GPUs gives a smaller multiplier. Read it beside the GPUs it refers to (`tcosim sweep` draws it "
+          "against volume).")
+    doc.table(["option", "GPUs (median path, mean over months)", "P5", "median", "P95"],
+              [[r.option, _gpus(r.get("tco_gpus")), ratio(r.tco_multiplier_p5), ratio(r.tco_multiplier_p50),
+                ratio(r.tco_multiplier_p95)] for _, r in sub.iterrows()])
+
+
+def _gpus(value: object) -> str:
+    return "n/a" if value is None or value != value else f"{float(value):.3g}"  # type: ignore[arg-type]
 
 
 def _claims_section(doc: Document, study: Study) -> None:
@@ -195,33 +205,6 @@ def _claims_section(doc: Document, study: Study) -> None:
                "verdict", "source"], rows)
     bad = sum(not c.supported for c in checks)
     doc.p(f"{len(checks) - bad} of {len(checks)} claims match the model; {bad} differ.")
-
-
-def _capacity_section(doc: Document, result: Result, summary: pd.DataFrame, charts: dict[str, str]) -> None:
-    opts = [(i, o) for i, o in enumerate(result.options) if "gpus" in o.metrics]
-    if not opts:
-        return
-    doc.h(2, "Capacity")
-    doc.p("GPUs sized from the workload by the capacity model (throughput under the latency SLO, "
-          "peak-to-average traffic, utilisation cap, spares), then rented by the provisioning policy. "
-          "Utilisation is the busy share of provisioned GPU time; unserved tokens are demand above "
-          "capacity with no overflow; overflow cost is what an overflow API charged for it.")
-    rows = []
-    last = result.months - 1
-    for i, opt in opts:
-        p = {k: row_percentiles(v[[0, last]], [5, 50, 95]) for k, v in opt.metrics.items()}
-        signed = result.reserved_gpus.get(i)
-        unserved = float(opt.metrics["unserved_tokens"].sum(axis=0, dtype="float64").mean())
-        rows.append([opt.name, f"{p['gpus'][1, 0]:.0f} → {p['gpus'][1, 1]:.0f}",
-                     f"{p['gpus_needed'][1, 1]:.0f} ({p['gpus_needed'][0, 1]:.0f}–{p['gpus_needed'][2, 1]:.0f})",
-                     f"{100 * p['utilization'][1, 0]:.1f}% → {100 * p['utilization'][1, 1]:.1f}%",
-                     f"{unserved:,.0f}", money(float(opt.metrics["overflow_cost"].sum(axis=0, dtype="float64").mean())),
-                     "" if signed is None else f"{signed:.0f}"])
-    doc.table(["option", "GPUs, month 1 → last (median)", "GPUs needed, last month: median (P5–P95)",
-               "utilisation, month 1 → last (median)", "mean unserved tokens (total)",
-               "mean overflow cost (total)", "reserved GPUs (sized)"], rows)
-    doc.image(charts["capacity"], "GPUs provisioned vs needed")
-    doc.image(charts["utilization"], "GPU utilisation")
 
 
 def _ops_section(doc: Document, result: Result, charts: dict[str, str]) -> None:

@@ -1,0 +1,83 @@
+"""Command line: tcosim run | validate | capacity | sweep | compare | prices | bench. Exit 0 ok, 2 bad
+input, 1 internal error, 130/143 interrupted."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import traceback
+import warnings
+
+from sim.cli.args import build_parser
+from sim.cli.capacity import cmd_capacity
+from sim.cli.commands import cmd_bench, cmd_compare, cmd_prices, cmd_run, cmd_validate
+from sim.cli.sweep import cmd_sweep
+from sim.errors import ExperimentError, UsageError, printable
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that the same clean-up runs as for Ctrl-C."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Interrupted(signum)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handlers = {"run": cmd_run, "validate": cmd_validate, "capacity": cmd_capacity, "prices": cmd_prices,
+                "compare": cmd_compare, "sweep": cmd_sweep, "bench": cmd_bench}
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            status = handlers[args.command](args)
+        _debug_warnings(caught)
+        return status
+    except ExperimentError as exc:
+        for line in exc.lines():
+            print(line, file=sys.stderr)
+        return 2
+    except UsageError as exc:
+        for line in exc.lines():
+            print(line, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as exc:
+        what = "terminated" if isinstance(exc, Interrupted) else "interrupted"
+        print(f"\ntcosim: {what}; workers stopped, no partial report was left", file=sys.stderr)
+        return 143 if isinstance(exc, Interrupted) else 130
+    except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
+        if os.environ.get("TCOSIM_DEBUG"):
+            traceback.print_exc()
+        print(printable(f"tcosim: internal error: {type(exc).__name__}: {exc} (set TCOSIM_DEBUG=1 for a traceback)"),
+              file=sys.stderr)
+        return 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _debug_warnings(caught: list) -> None:
+    """Python warnings never reach the user; with TCOSIM_DEBUG=1 they are listed for developers."""
+    if caught and os.environ.get("TCOSIM_DEBUG"):
+        for w in caught:
+            print(f"tcosim debug: {w.category.__name__}: {w.message} ({w.filename}:{w.lineno})", file=sys.stderr)
+
+
+#: exit statuses of an interrupted run (128 + the signal)
+INTERRUPTED = (130, 143)
+
+
+def entry() -> None:
+    """The console command: run main(); after an interrupt leave at once (the workers are already
+    killed; waiting on the pool's threads at interpreter exit could block)."""
+    status = main()
+    if status in INTERRUPTED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    sys.exit(status)
+
+
+__all__ = ["INTERRUPTED", "Interrupted", "build_parser", "entry", "main"]

@@ -1,0 +1,168 @@
+"""tcosim run | validate | prices | compare | bench: load, run, write, print."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sim.errors import ExperimentError, UsageError, printable
+
+if TYPE_CHECKING:
+    from sim.study import Study
+
+
+class Progress:
+    """A one-line progress bar on stderr, only for terminals and runs that take a while."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.t0 = time.perf_counter()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or time.perf_counter() - self.t0 < 1.0 and done < total:
+            return
+        width = 30
+        filled = int(width * done / total)
+        sys.stderr.write(f"\r  simulating [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} paths")
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from sim.engine import DEFAULT_CHUNK_PATHS, run
+    from sim.loader import load_experiment
+    from sim.report.folder import check_out
+    from sim.study import Study
+
+    t0 = time.perf_counter()
+    exp = load_experiment(args.experiment)
+    out = check_out(args.out if args.out is not None else Path("reports") / exp.experiment.name)
+    progress = Progress(enabled=not args.quiet and sys.stderr.isatty())
+    kwargs = dict(seed=args.seed, workers=args.workers, chunk_paths=args.chunk_paths or DEFAULT_CHUNK_PATHS,
+                  ops=args.ops)
+    if args.precision is not None:
+        from sim.convergence import run_to_precision
+
+        result = run_to_precision(exp, args.precision, args.paths or exp.experiment.paths, args.max_paths,
+                                  kwargs, progress)
+    else:
+        result = run(exp, paths=args.paths, progress=progress, **kwargs)
+    progress.close()
+    study = Study(result)
+    study.run_scenarios()  # [[scenarios]]: the same paths and seed, shocked
+    study.percentiles()  # computed (and cached) here so the wall time covers the analysis
+    study.summary()
+    study.write_report(out, wall_time=time.perf_counter() - t0)
+    if not args.quiet:
+        print_summary(study)
+        print(f"report: {shown(out)}/report.md ({time.perf_counter() - t0:.1f} s)")
+    return 0
+
+
+def print_summary(study: Study) -> None:
+    from sim.analysis.quantiles import band
+    from sim.fmt import money, pct
+
+    result, cheapest = study.result, study.prob_cheapest()
+
+    print(f"{result.experiment.experiment.name}: {result.paths:,} paths, {result.months} months, seed {result.seed}")
+    width = max(6, *(len(o.name) for o in result.options))
+    print(f"{'option':<{width}}  {'P5 total':>12}  {'P50 total':>12}  {'P95 total':>12}  {'P(cheapest)':>14}")
+    for opt in result.options:
+        p5, p50, p95 = band(opt.totals)
+        p, se = cheapest[opt.name]
+        print(f"{opt.name:<{width}}  {money(p5):>12}  {money(p50):>12}  {money(p95):>12}  {pct(p, se):>14}")
+    for note in study.notes():
+        print(printable(f"note: {note}"))
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from sim.loader import load_experiment
+
+    status = 0
+    for path in args.experiments:
+        try:
+            exp = load_experiment(path)
+        except ExperimentError as exc:
+            for line in exc.lines():
+                print(line, file=sys.stderr)
+            status = 2
+            continue
+        print(printable(f"{path}: ok ({len(exp.options)} options, {exp.horizon} months, "
+                        f"{exp.experiment.paths:,} paths)"))
+    return status
+
+
+def cmd_prices(args: argparse.Namespace) -> int:
+    from sim.catalog import PriceFileError, builtin_catalog, litellm_catalog
+
+    if args.file is not None:
+        try:
+            entries = litellm_catalog(Path(args.file))
+        except OSError as exc:
+            raise UsageError(f"{args.file}: cannot read price file: {exc.strerror}") from None
+        except PriceFileError as exc:
+            raise UsageError(f"{args.file}: {exc}") from None
+    else:
+        entries = builtin_catalog()
+    print(f"{'catalog name':<34} {'in $/M':>8} {'out $/M':>8} {'cached':>8} {'batch':>6}  source (date)")
+    for key, e in sorted(entries.items()):
+        cached = "" if e.cached_input_per_million is None else f"{e.cached_input_per_million:g}"
+        batch = "" if e.batch_discount is None else f"-{100 * e.batch_discount:.0f}%"
+        print(f"{key:<34} {e.input_per_million:>8g} {e.output_per_million:>8g} {cached:>8} {batch:>6}  "
+              f"{e.source} ({e.date or 'n/a'})")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from sim.analysis.compare import compare
+    from sim.report.folder import check_out, output_folder
+
+    before, after = Path(args.before), Path(args.after)
+    default = Path("reports") / "compare" / f"{before.resolve().name}-vs-{after.resolve().name}"
+    out = check_out(args.out if args.out is not None else default)
+    result = compare(before, after)
+    table = result.table
+    manifest = {"kind": "compare", "before": str(before), "after": str(after)}
+    with output_folder(out, manifest) as tmp:
+        table.to_csv(tmp / "compare.csv", index=False, float_format="%.10g")
+    for side, names in (("before", result.only_before), ("after", result.only_after)):
+        if names:
+            print(f"only in {side}: {', '.join(names)}")
+    changed = table[table.difference.abs() > 0]
+    if changed.empty:
+        print(f"no differences in {len(table)} headline figures ({shown(out)}/compare.csv)")
+        return 0
+    width = max(len(o) for o in changed.option)
+    print(f"{'option':<{width}}  {'figure':<26} {'before':>14} {'after':>14} {'change':>9}")
+    for r in changed.itertuples():
+        rel = "" if r.relative != r.relative else f"{100 * r.relative:+.1f}%"
+        print(f"{r.option:<{width}}  {r.figure:<26} {r.before:>14,.4g} {r.after:>14,.4g} {rel:>9}")
+    print(f"{len(changed)} of {len(table)} figures differ; written to {shown(out)}/compare.csv")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from sim.bench import main as bench_main
+
+    sizes = args.paths if args.paths is not None else ([10_000] if args.variant == "sweep" else [100_000, 1_000_000])
+    return bench_main(sizes, args.workers, args.variant, args.repeat)
+
+
+def shown(path: Path) -> str:
+    """A path as the user would type it: relative to the current folder when inside it."""
+    try:
+        return printable(str(Path(path).relative_to(Path.cwd())))
+    except ValueError:
+        return printable(str(path))
+
+
+__all__ = ["Progress", "cmd_bench", "cmd_compare", "cmd_prices", "cmd_run", "cmd_validate", "print_summary", "shown"]
