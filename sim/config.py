@@ -54,6 +54,7 @@ class ExperimentMeta(Strict):
     days_per_month: float = Field(default=DAYS_PER_MONTH, gt=0, le=31)
     line_bands: bool | Literal["auto"] = "auto"
     price_file: str | None = Field(default=None, min_length=1, max_length=4096)
+    price_file_date: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")  # default: the file's
     ops: Literal["vectorized", "des"] = "vectorized"  # operations model of [options.ops] (--ops overrides)
 
     @field_validator("percentiles")
@@ -167,7 +168,13 @@ class ApiOption(Strict):
     input_per_million: TokenPrice | None = None
     output_per_million: TokenPrice | None = None
     cached_input_per_million: TokenPrice | None = None
-    cached_input_share: Fraction = 0.0
+    cached_input_share: Fraction = 0.0  # share of input tokens read from the provider's prompt cache
+    cache_write_per_million: TokenPrice | None = None
+    cache_write_share: Fraction = 0.0  # share of input tokens written to the cache (Anthropic bills writes)
+    long_context_share: Fraction = 0.0  # share of tokens in requests above the long-context threshold
+    long_context_tokens: int | None = Field(default=None, ge=1, le=100_000_000)  # the threshold (from the catalog)
+    long_input_per_million: TokenPrice | None = None
+    long_output_per_million: TokenPrice | None = None
     batch_share: Fraction = 0.0
     batch_discount: Fraction | None = None
     annual_price_change: Change = 0.0

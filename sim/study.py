@@ -14,10 +14,10 @@ from typing import Any
 import pandas as pd
 
 from sim.analysis.bands import percentile_table
-from sim.analysis.capacity import notes as capacity_notes
 from sim.analysis.cheapest import prob_cheapest
 from sim.analysis.claims import ClaimCheck, check_claims
 from sim.analysis.correlations import correlation_table
+from sim.analysis.notes import notes as run_notes
 from sim.analysis.sensitivity import sensitivity_table
 from sim.analysis.summary import summary_table
 from sim.config import Experiment
@@ -101,8 +101,8 @@ class Study:
 
     def notes(self) -> list[str]:
         """Sentences a reader must not miss (printed after the summary, near the top of the report):
-        self-hosted fleets not checked against the load, fleets short of it, setups chosen."""
-        return capacity_notes(self.result)
+        fleets unchecked or short of their load, setups chosen, prices left at their base tier."""
+        return run_notes(self.result)
 
     def claims(self) -> list[ClaimCheck]:
         return check_claims(self.result)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from distributions import Fixed, Process, SpecError
+from distributions import Distribution, Fixed, Process, SpecError
 from sim.capacity.checks import check_capacity, check_fleet
 from sim.capacity.provisioning import line_names as capacity_line_names
 from sim.config import ApiOption, Experiment, SelfHostedOption, has_gpu_lines, refs
@@ -18,7 +18,7 @@ from sim.ops.checks import check_ops
 from sim.ops.price import line_names as ops_line_names
 from sim.options.api import TOKEN_LINES
 from sim.plausible import check_growth, check_processes, tokens_per_day_p95
-from sim.specs import SpecField, check_ref, iter_specs, process_starts, tail
+from sim.specs import Ref, SpecField, check_ref, iter_specs, process_starts, tail
 
 Problem = tuple[str, str]
 #: a problem found by a check: (location as a tuple of keys and indices, or a dotted path; message)
@@ -95,7 +95,24 @@ def _options(exp: Experiment) -> Found:
             if line.start_month > horizon:
                 found.append((("options", i, "costs", j, "start_month"),
                                f"{line.start_month} is past horizon_months ({horizon})"))
+        if isinstance(opt, ApiOption):
+            found += _cache_shares(exp, opt, i)
     return found
+
+
+def _cache_shares(exp: Experiment, opt: ApiOption, i: int) -> Found:
+    """Input read from the cache and written to it are parts of the same input: at most 100%."""
+    def upper(spec: object) -> float:
+        if isinstance(spec, Ref):
+            spec = exp.market[spec.name]
+        return tail(spec, True) if isinstance(spec, Distribution) else 1.0
+
+    cached, written = upper(opt.cached_input_share), upper(opt.cache_write_share)
+    if cached + written > 1.0 + 1e-12:
+        return [(("options", i, "cache_write_share"),
+                 f"cached_input_share and cache_write_share are parts of the same input tokens; their P95s "
+                 f"add up to {100 * (cached + written):.0f}%, above 100%")]
+    return []
 
 
 def _ops_and_capacity(exp: Experiment) -> Found:

@@ -103,14 +103,14 @@ def test_a_shipped_experiment_writes_its_report(tmp_path: Path) -> None:
 def test_prices_lists_the_catalog(capsys) -> None:
     assert main(["prices"]) == 0
     out = capsys.readouterr().out
-    assert "openai/gpt-4o" in out and "2.5" in out and "seed article" in out
+    assert "openai/gpt-4o" in out and "2.5" in out and "platform.claude.com" in out and "2026-11-27" in out
 
 
 def test_litellm_price_file(tmp_path: Path, capsys) -> None:
     prices = {"sample_spec": {"max_tokens": 1},
               "my-model": {"input_cost_per_token": 2e-06, "output_cost_per_token": 8e-06,
                            "cache_read_input_token_cost": 5e-07, "input_cost_per_token_batches": 1e-06,
-                           "litellm_provider": "acme"}}
+                           "litellm_provider": "acme", "mode": "chat"}}
     (tmp_path / "prices.json").write_text(json.dumps(prices))
     exp_file = tmp_path / "e.toml"
     exp_file.write_text("""

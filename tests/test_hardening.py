@@ -466,8 +466,8 @@ def test_a_huge_description_is_capped_in_the_report(tmp_path: Path) -> None:
 
 def _price_file(tmp_path: Path, row: dict) -> Path:
     path = tmp_path / "prices.json"
-    path.write_text(json.dumps({"sample_spec": {"max_tokens": 1},
-                                "m": {"input_cost_per_token": 1e-6, "output_cost_per_token": 2e-6, **row}}))
+    good = {"input_cost_per_token": 1e-6, "output_cost_per_token": 2e-6, "mode": "chat"}
+    path.write_text(json.dumps({"sample_spec": {"max_tokens": 1}, "ok": good, "m": {**good, **row}}))
     return path
 
 
@@ -478,18 +478,33 @@ def _price_file(tmp_path: Path, row: dict) -> Path:
     ({"input_cost_per_token": 5.0}, "above the plausible ceiling of 10,000"),
     ({"input_cost_per_token": "cheap"}, "expected a number, got str"),
     ({"input_cost_per_token_batches": 2e-6}, "the batch price (2e-06) is dearer than the list price (1e-06)"),
+    ({"cache_creation_input_token_cost": -1.0}, '"m".cache_creation_input_token_cost: must be >= 0'),
+    ({"input_cost_per_token_above_200k_tokens": 1e9}, '"m".input_cost_per_token_above_200k_tokens: 1e+09'),
 ])
-def test_bad_price_files_exit_2_naming_the_entry(row, expected, tmp_path: Path, capsys) -> None:
+def test_a_bad_entry_is_refused_by_name_and_an_experiment_using_it_exits_2(row, expected, tmp_path: Path,
+                                                                          capsys) -> None:
+    """LiteLLM's own file has entries priced in the wrong unit ($15,000 per million): an entry is
+    refused, not the file; the listing names it, and an experiment that uses it exits 2."""
     prices = _price_file(tmp_path, row)
-    assert main(["prices", "--file", str(prices)]) == 2
-    assert expected in capsys.readouterr().err
+    assert main(["prices", "--file", str(prices)]) == 0
+    out = capsys.readouterr().out
+    assert "refused m: " in out and expected.replace('"m".', "") in out and "1 refused" in out
     doc = _doc(experiment__price_file="prices.json")
     doc["options"][0] = {"name": "api", "kind": "api", "catalog": "m"}
     f = write_doc(tmp_path, doc)
     assert main(["run", str(f), "--out", str(tmp_path / "o"), "--quiet"]) == 2
     err = capsys.readouterr().err
-    assert "experiment.price_file: prices.json:" in err and expected in err
+    assert "options[0].catalog: the price file's entry " in err and expected in err
     assert not (tmp_path / "o").exists()
+
+
+def test_a_file_with_no_usable_entry_exits_2(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({"m": {"input_cost_per_token": -1, "output_cost_per_token": 0, "mode": "chat"},
+                                "e": {"input_cost_per_token": 1e-7, "output_cost_per_token": 0, "mode": "embedding"}}))
+    assert main(["prices", "--file", str(path)]) == 2
+    assert 'no chat or completion entry with usable per-token prices (1 refused, e.g. "m".input_cost_per_token' \
+        in capsys.readouterr().err
 
 
 def test_a_deeply_nested_or_broken_price_file(tmp_path: Path, capsys) -> None:

@@ -44,6 +44,10 @@ def main(argv: list[str] | None = None) -> int:
         for line in exc.lines():
             print(line, file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (| head): stop quietly, as a shell tool does
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     except KeyboardInterrupt as exc:
         what = "terminated" if isinstance(exc, Interrupted) else "interrupted"
         print(f"\ntcosim: {what}; workers stopped, no partial report was left", file=sys.stderr)

@@ -72,6 +72,18 @@ def number(name: str, high: float):
     return parse
 
 
+def day(text: str) -> str:
+    """argparse type: a calendar day YYYY-MM-DD."""
+    import datetime as dt
+
+    try:
+        if len(text) != 10:  # fromisoformat would also take 20260724
+            raise ValueError(text)
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--date must be a day such as 2026-11-27, got {text!r}") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tcosim", description=DESCRIPTION)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -129,6 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--out", help="folder for compare.csv (default: reports/compare/BEFORE-vs-AFTER)")
     prices = sub.add_parser("prices", help="list the API price catalog")
     prices.add_argument("--file", help="a LiteLLM model_prices_and_context_window JSON to list instead")
+    prices.add_argument("--date", type=day, default=None,
+                        help="the day the --file's prices were checked, YYYY-MM-DD (default: its modification day)")
     bench = sub.add_parser("bench", help="time the engine on the fixed benchmark experiment")
     bench.add_argument("--paths", type=positive("--paths"), nargs="+", default=None,
                        help="sizes (default 100,000 and 1,000,000)")
@@ -146,4 +160,4 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-__all__ = ["MIN_PRECISION", "build_parser", "counts", "number", "positive", "share_arg", "whole"]
+__all__ = ["MIN_PRECISION", "build_parser", "counts", "day", "number", "positive", "share_arg", "whole"]

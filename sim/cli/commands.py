@@ -102,24 +102,48 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_prices(args: argparse.Namespace) -> int:
-    from sim.catalog import PriceFileError, builtin_catalog, litellm_catalog
+    from sim.price_list import PriceFileError, builtin_catalog, litellm_catalog
 
     if args.file is not None:
         try:
-            entries = litellm_catalog(Path(args.file))
+            prices = litellm_catalog(Path(args.file), args.date)
         except OSError as exc:
             raise UsageError(f"{args.file}: cannot read price file: {exc.strerror}") from None
         except PriceFileError as exc:
             raise UsageError(f"{args.file}: {exc}") from None
+        entries = prices.entries
     else:
         entries = builtin_catalog()
-    print(f"{'catalog name':<34} {'in $/M':>8} {'out $/M':>8} {'cached':>8} {'batch':>6}  source (date)")
+    width = max(14, *(len(k) for k in entries)) if entries else 14
+    print(f"{'catalog name':<{width}} {'in $/M':>8} {'out $/M':>8} {'cached':>7} {'write':>7} {'batch':>6} "
+          f"{'long context (above: in / out)':>31} {'date':>10}")
     for key, e in sorted(entries.items()):
-        cached = "" if e.cached_input_per_million is None else f"{e.cached_input_per_million:g}"
-        batch = "" if e.batch_discount is None else f"-{100 * e.batch_discount:.0f}%"
-        print(f"{key:<34} {e.input_per_million:>8g} {e.output_per_million:>8g} {cached:>8} {batch:>6}  "
-              f"{e.source} ({e.date or 'n/a'})")
+        cells = [_opt(e.cached_input_per_million), _opt(e.cache_write_per_million),
+                 "" if e.batch_discount is None else f"-{100 * e.batch_discount:.0f}%"]
+        tier = "" if e.long_context_tokens is None else (
+            f"{e.long_context_tokens / 1000:g}k: {_opt(e.long_input_per_million)} / {_opt(e.long_output_per_million)}")
+        print(printable(f"{key:<{width}} {e.input_per_million:>8g} {e.output_per_million:>8g} {cells[0]:>7} "
+                        f"{cells[1]:>7} {cells[2]:>6} {tier:>31} {e.date or 'n/a':>10}"))
+    if args.file is None:
+        print("\nsources:")
+        for key, e in sorted(entries.items()):
+            print(printable(f"  {key}: {e.source}"))
+        return 0
+    for name, why in prices.refused.items():
+        print(printable(f"refused {name}: {why.removeprefix(chr(34) + name + chr(34)).lstrip('.')}"))
+    print()
+    print(printable(f"{len(entries):,} chat and completion entries priced per token, dated {prices.date}"
+                    + ("" if args.date else " (the file's own stamp or modification day; --date to state it)")
+                    + (f"; {len(prices.refused):,} refused (above)" if prices.refused else "")))
+    if prices.skipped:
+        print(f"skipped {sum(prices.skipped.values()):,} entries:")
+        for reason, n in sorted(prices.skipped.items(), key=lambda kv: -kv[1]):
+            print(printable(f"  {n:>6,} {reason}"))
     return 0
+
+
+def _opt(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.random import Generator
 
-from distributions import LogOneMinus, compound_poisson
+from distributions import Distribution, LogOneMinus, compound_poisson
 from sim.catalog import DEFAULT_BATCH_DISCOUNT
 from sim.config import ApiOption, PriceCuts, option_index
 from sim.ops.price import api_ops
@@ -20,8 +20,9 @@ from sim.specs import given
 from sim.workload import Tokens
 
 #: the lines an API option prices its tokens on (a cost item of the option may not take these names)
-INPUT, CACHED, OUTPUT = "input tokens", "cached input tokens", "output tokens"
-TOKEN_LINES = (INPUT, CACHED, OUTPUT)
+INPUT, CACHED, WRITES, OUTPUT = "input tokens", "cached input tokens", "cache writes", "output tokens"
+LONG_INPUT, LONG_OUTPUT = "long-context input tokens", "long-context output tokens"
+TOKEN_LINES = (INPUT, CACHED, WRITES, OUTPUT, LONG_INPUT, LONG_OUTPUT)
 
 
 def price_multiplier(opt: ApiOption, key: str, sc: Scenario) -> np.ndarray:
@@ -66,7 +67,8 @@ def price_api(opt: ApiOption, key: str, ctx: PricingContext) -> tuple[LineSet, M
 
 def token_lines(opt: ApiOption, key: str, sc: Scenario, tokens: Tokens) -> LineSet:
     """What ``tokens`` cost at this API's prices on each path (also used to price overflow from a
-    self-hosted option: the same keys give the same price draws)."""
+    self-hosted option: the same keys give the same price draws). Tokens in long-context requests
+    pay the long tier; of the rest, input is read from the cache, written to it, or plain."""
     mult = price_multiplier(opt, key, sc)
     share_b = sc.series(f"{key}.batch_share", opt.batch_share)
     discount = DEFAULT_BATCH_DISCOUNT if opt.batch_discount is None else sc.series(
@@ -74,16 +76,33 @@ def token_lines(opt: ApiOption, key: str, sc: Scenario, tokens: Tokens) -> LineS
     factor = mult * (1.0 - share_b * discount) / 1e6  # small shapes first, one full product per line
     p_in = sc.series(f"{key}.input_per_million", given(opt.input_per_million))
     p_out = sc.series(f"{key}.output_per_million", given(opt.output_per_million))
-    share_c = sc.series(f"{key}.cached_input_share", opt.cached_input_share)
+    share_long = sc.series(f"{key}.long_context_share", opt.long_context_share)
+    share_c = _share(sc, f"{key}.cached_input_share", opt.cached_input_share)
+    share_w = _share(sc, f"{key}.cache_write_share", opt.cache_write_share)
+    short = 1.0 - share_long
     lines = LineSet()
-    if isinstance(share_c, float) and share_c == 0.0:
-        lines.add(INPUT, "usage", tokens.input * (p_in * factor))
-    else:
+    cache = (0.0 if share_c is None else share_c) + (0.0 if share_w is None else share_w)
+    plain = short * np.maximum(1.0 - cache, 0.0) if share_c is not None or share_w is not None else short
+    lines.add(INPUT, "usage", tokens.input * (plain * p_in * factor))
+    if share_c is not None:
         p_cached = sc.series(f"{key}.cached_input_per_million", given(opt.cached_input_per_million))
-        lines.add(INPUT, "usage", tokens.input * ((1.0 - share_c) * p_in * factor))
-        lines.add(CACHED, "usage", tokens.input * (share_c * p_cached * factor))
-    lines.add(OUTPUT, "usage", tokens.output * (p_out * factor))
+        lines.add(CACHED, "usage", tokens.input * (short * share_c * p_cached * factor))
+    if share_w is not None:
+        p_write = sc.series(f"{key}.cache_write_per_million", given(opt.cache_write_per_million))
+        lines.add(WRITES, "usage", tokens.input * (short * share_w * p_write * factor))
+    lines.add(OUTPUT, "usage", tokens.output * (short * p_out * factor))
+    if not (isinstance(share_long, float) and share_long == 0.0):
+        p_long_in = sc.series(f"{key}.long_input_per_million", given(opt.long_input_per_million))
+        p_long_out = sc.series(f"{key}.long_output_per_million", given(opt.long_output_per_million))
+        lines.add(LONG_INPUT, "usage", tokens.input * (share_long * p_long_in * factor))
+        lines.add(LONG_OUTPUT, "usage", tokens.output * (share_long * p_long_out * factor))
     return lines
+
+
+def _share(sc: Scenario, key: str, spec: Distribution) -> np.ndarray | float | None:
+    """A cache share's draws; None when it is off (the option then has no line for it)."""
+    value = sc.series(key, spec)
+    return None if isinstance(value, float) and value == 0.0 else value
 
 
 def api_pricer(ctx: PricingContext, name: str) -> Callable[[Cost], Cost]:
