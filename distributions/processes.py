@@ -15,7 +15,7 @@ import numpy as np
 from numpy.random import Generator
 
 from distributions.base import Distribution
-from distributions.transforms import LogOnePlus
+from distributions.transforms import LogOneMinus, LogOnePlus
 
 
 @dataclass
@@ -67,11 +67,6 @@ def compound_poisson(
     return counts.astype(float), sums.reshape(shape)
 
 
-def _mgf_log1p(size: Distribution, c: float) -> float:
-    """E[(1 + S)^c] for a relative jump size S, i.e. E[exp(c * log1p(S))]."""
-    return size.expect(lambda s: np.asarray(1.0 + s, dtype=float) ** c)
-
-
 #: a jump process with more jumps than this a year is volatility, not jumps
 MAX_JUMPS_PER_YEAR = 52.0
 
@@ -90,37 +85,57 @@ def _upper_tail(dist: Distribution) -> float:
 @dataclass
 class Jumps:
     """Compound-Poisson jumps in the log value: ``rate_per_year`` events, each multiplying the
-    value by (1 + size); e.g. a GPU shortage: rate 0.3, size "20% to 80%"."""
+    value by (1 + size) — e.g. a GPU shortage: rate 0.3, size "20% to 80%" — or, as ``falls``
+    (``direction = -1``), by (1 - size): a price war or a supply glut, size "15% to 45%"."""
 
     rate_per_year: Distribution
     size: Distribution
+    direction: int = 1
 
     def __post_init__(self) -> None:
+        name = "jumps" if self.direction > 0 else "falls"
         if self.rate_per_year.is_fixed and self.rate_per_year.mean < 0:
-            raise ValueError("jumps.rate_per_year must be >= 0")
+            raise ValueError(f"{name}.rate_per_year must be >= 0")
         highest = _upper_tail(self.rate_per_year)
         if not highest <= MAX_JUMPS_PER_YEAR:
-            raise ValueError(f"jumps.rate_per_year reaches {highest:.3g}: jumps are rare events (at most "
+            raise ValueError(f"{name}.rate_per_year reaches {highest:.3g}: {name} are rare events (at most "
                              f"{MAX_JUMPS_PER_YEAR:g} a year); model frequent moves with volatility")
-        try:
-            lowest = float(self.size.ppf(1e-9))
+        try:  # a fall's size is clipped just below 100% (LogOneMinus); its bulk must lie well below
+            lowest, top = float(self.size.ppf(1e-9)), float(self.size.ppf(0.999))
         except NotImplementedError:
-            lowest = 0.0
-        if lowest <= -1:
+            lowest, top = 0.0, 0.0
+        if self.direction > 0 and lowest <= -1:
             raise ValueError("jumps.size must stay above -100% (a value cannot fall below zero)")
+        if self.direction < 0 and not (lowest >= 0 and top < 1):
+            raise ValueError("falls.size is the share a fall takes off: between 0% and (not reaching) 100%")
+
+    def log_factor(self) -> Distribution:
+        """The distribution of one event's log multiplier."""
+        return LogOnePlus(self.size) if self.direction > 0 else LogOneMinus(self.size)
 
     def log_jumps(self, rng: Generator, paths: int, months: int) -> tuple[np.ndarray, np.ndarray]:
         """Sum of log jump factors per (path, month); month 1 never jumps. Returns (sums, rate)."""
         rate = np.maximum(self.rate_per_year.sample(rng, paths), 0.0)
         sums = np.zeros((paths, months))
         if months > 1:
-            log_size = LogOnePlus(self.size)
-            _, sums[:, 1:] = compound_poisson(rng, rate[:, None] / 12.0, log_size, (paths, months - 1))
+            _, sums[:, 1:] = compound_poisson(rng, rate[:, None] / 12.0, self.log_factor(), (paths, months - 1))
         return sums, rate
 
     def log_mgf_month(self, c: float) -> float:
         """log E[exp(c * J)] for one month's jump sum J (fixed rate only)."""
-        return self.rate_per_year.mean / 12.0 * (_mgf_log1p(self.size, c) - 1.0)
+        sign = self.direction
+        mgf = self.size.expect(lambda s: np.asarray(1.0 + sign * s, dtype=float) ** c)
+        return self.rate_per_year.mean / 12.0 * (mgf - 1.0)
+
+
+def _add_jumps(steps: np.ndarray, params: dict[str, np.ndarray], rng: Generator,
+               jumps: Jumps | None, falls: Jumps | None) -> None:
+    """Add rises then falls to the log steps in place, recording each rate draw."""
+    paths, months = steps.shape
+    for name, events in (("jumps", jumps), ("falls", falls)):
+        if events is not None:
+            sums, params[f"{name}.rate_per_year"] = events.log_jumps(rng, paths, months)
+            steps += sums
 
 
 class Process(ABC):
@@ -180,7 +195,7 @@ class Trend(Process):
 
 class GBM(Process):
     """Geometric Brownian motion with annual drift mu (E[S_t] = S_0 e^{mu t}) and volatility,
-    plus optional jumps."""
+    plus optional jumps up and falls."""
 
     family = "gbm"
 
@@ -190,10 +205,11 @@ class GBM(Process):
         drift: Distribution,
         volatility: Distribution,
         jumps: Jumps | None = None,
+        falls: Jumps | None = None,
     ) -> None:
         if volatility.is_fixed and volatility.mean < 0:
             raise ValueError("volatility must be >= 0")
-        self.start, self.drift, self.volatility, self.jumps = start, drift, volatility, jumps
+        self.start, self.drift, self.volatility, self.jumps, self.falls = start, drift, volatility, jumps, falls
 
     def sample(self, rng: Generator, paths: int, months: int) -> ProcessDraw:
         start = self.start.sample(rng, paths)
@@ -205,23 +221,22 @@ class GBM(Process):
             eps = rng.standard_normal((paths, months - 1))
             steps[:, 1:] = ((mu - sigma**2 / 2) * dt)[:, None] + (sigma * math.sqrt(dt))[:, None] * eps
         params = {"start": start, "drift": mu, "volatility": sigma}
-        if self.jumps is not None:
-            jump_sums, params["jumps.rate_per_year"] = self.jumps.log_jumps(rng, paths, months)
-            steps += jump_sums
+        _add_jumps(steps, params, rng, self.jumps, self.falls)
         return ProcessDraw(start[:, None] * np.exp(np.cumsum(steps, axis=1)), params)
 
     def mean(self, months: int) -> np.ndarray:
         self._require_fixed(drift=self.drift, volatility=self.volatility)
         out = self.start.mean * np.exp(self.drift.mean * _years(months))
-        if self.jumps is not None:
-            self._require_fixed(**{"jumps.rate_per_year": self.jumps.rate_per_year})
-            out = out * np.exp(self.jumps.log_mgf_month(1.0) * np.arange(months))
+        for name, events in (("jumps", self.jumps), ("falls", self.falls)):
+            if events is not None:
+                self._require_fixed(**{f"{name}.rate_per_year": events.rate_per_year})
+                out = out * np.exp(events.log_mgf_month(1.0) * np.arange(months))
         return out
 
 
 class MeanReverting(Process):
     """Log Ornstein-Uhlenbeck: the log value reverts to log(long_run) with the given half-life
-    in months; volatility is annual (of the log value); optional jumps decay the same way."""
+    in months; volatility is annual (of the log value); optional jumps and falls decay the same way."""
 
     family = "mean_reverting"
 
@@ -232,6 +247,7 @@ class MeanReverting(Process):
         half_life_months: Distribution,
         volatility: Distribution,
         jumps: Jumps | None = None,
+        falls: Jumps | None = None,
     ) -> None:
         for name, d in (("start", start), ("long_run", long_run), ("half_life_months", half_life_months)):
             if d.is_fixed and d.mean <= 0:
@@ -239,7 +255,7 @@ class MeanReverting(Process):
         if volatility.is_fixed and volatility.mean < 0:
             raise ValueError("volatility must be >= 0")
         self.start, self.long_run = start, long_run
-        self.half_life_months, self.volatility, self.jumps = half_life_months, volatility, jumps
+        self.half_life_months, self.volatility, self.jumps, self.falls = half_life_months, volatility, jumps, falls
 
     @staticmethod
     def _coefficients(half_life: np.ndarray | float, sigma: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
@@ -260,9 +276,7 @@ class MeanReverting(Process):
         if months > 1:
             shocks[:, 1:] = step_sd[:, None] * rng.standard_normal((paths, months - 1))
         params = {"start": start, "long_run": long_run, "half_life_months": half_life, "volatility": sigma}
-        if self.jumps is not None:
-            jump_sums, params["jumps.rate_per_year"] = self.jumps.log_jumps(rng, paths, months)
-            shocks += jump_sums
+        _add_jumps(shocks, params, rng, self.jumps, self.falls)
         x = np.empty((paths, months))
         x[:, 0] = np.log(start)
         for t in range(1, months):  # a loop over months, vectorised across paths
@@ -281,8 +295,9 @@ class MeanReverting(Process):
         for t in range(months):
             powers = phi ** (2 * np.arange(t))  # phi^{2(t-s)} for the t shocks so far
             log_mean = m + (x0 - m) * phi**t + step_sd**2 * powers.sum() / 2
-            if self.jumps is not None and t > 0:
-                self._require_fixed(**{"jumps.rate_per_year": self.jumps.rate_per_year})
-                log_mean += sum(self.jumps.log_mgf_month(phi**k) for k in range(t))
+            for name, events in (("jumps", self.jumps), ("falls", self.falls)):
+                if events is not None and t > 0:
+                    self._require_fixed(**{f"{name}.rate_per_year": events.rate_per_year})
+                    log_mean += sum(events.log_mgf_month(phi**k) for k in range(t))
             out[t] = math.exp(log_mean)
         return out

@@ -217,23 +217,24 @@ def _param(table: Mapping[str, Any], key: str, default: Any = None) -> Distribut
         raise exc.under(key) from None
 
 
-def _jumps(table: Mapping[str, Any]) -> Jumps | None:
-    raw = table.get("jumps")
+def _jumps(table: Mapping[str, Any], name: str = "jumps") -> Jumps | None:
+    """``jumps`` (rises: x (1 + size)) or ``falls`` (x (1 - size)) of a process, if given."""
+    raw = table.get(name)
     if raw is None:
         return None
     if not isinstance(raw, Mapping):
-        raise SpecError("jumps must be a table { rate_per_year = ..., size = ... }", "jumps")
+        raise SpecError(f"{name} must be a table {{ rate_per_year = ..., size = ... }}", name)
     try:
-        _check_keys(raw, {"rate_per_year", "size"}, "jumps")
+        _check_keys(raw, {"rate_per_year", "size"}, name)
         for key in ("rate_per_year", "size"):
             if key not in raw:
-                raise SpecError(f"jumps needs {key}")
-        table = {**raw, "process": "jumps"}
-        return Jumps(_param(table, "rate_per_year"), _param(table, "size"))
+                raise SpecError(f"{name} needs {key}")
+        params = {**raw, "process": name}
+        return Jumps(_param(params, "rate_per_year"), _param(params, "size"), 1 if name == "jumps" else -1)
     except SpecError as exc:
-        raise exc.under("jumps") from None
+        raise exc.under(name) from None
     except ValueError as exc:
-        raise SpecError(str(exc), "jumps") from None
+        raise SpecError(str(exc), name) from None
 
 
 def parse_process(table: Mapping[str, Any]) -> Process:
@@ -244,15 +245,15 @@ def parse_process(table: Mapping[str, Any]) -> Process:
             _check_keys(table, common | {"annual_change"}, 'process = "trend"')
             return Trend(_param(table, "start"), _param(table, "annual_change"))
         if kind == "gbm":
-            _check_keys(table, common | {"drift", "volatility", "jumps"}, 'process = "gbm"')
+            _check_keys(table, common | {"drift", "volatility", "jumps", "falls"}, 'process = "gbm"')
             return GBM(_param(table, "start"), _param(table, "drift", 0.0),
-                       _param(table, "volatility"), _jumps(table))
+                       _param(table, "volatility"), _jumps(table), _jumps(table, "falls"))
         if kind == "mean_reverting":
-            allowed = common | {"long_run", "half_life_months", "volatility", "jumps"}
+            allowed = common | {"long_run", "half_life_months", "volatility", "jumps", "falls"}
             _check_keys(table, allowed, 'process = "mean_reverting"')
             return MeanReverting(_param(table, "start"), _param(table, "long_run"),
                                  _param(table, "half_life_months"), _param(table, "volatility"),
-                                 _jumps(table))
+                                 _jumps(table), _jumps(table, "falls"))
     except SpecError:
         raise
     except ValueError as exc:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from distributions import Fixed
-from sim.config import ApiOption, Experiment
+from sim.config import ApiOption, Experiment, Successor
 from sim.errors import ExperimentError
 from sim.price_list import PriceEntry, PriceFileError, builtin_catalog, litellm_catalog
 from sim.specs import given, is_zero, median
@@ -50,6 +50,16 @@ def resolve_prices(exp: Experiment, base_dir: Path) -> None:
             if getattr(opt, field) is None:
                 problems.append((f"options[{i}].{field}", "required (or name a catalog entry with catalog = ...)"))
         problems += [(f"options[{i}].{field}", message) for field, message in _missing(opt)]
+        for k, succ in enumerate(opt.successors):
+            where = f"options[{i}].successors[{k}]"
+            if succ.catalog is not None:
+                if succ.catalog in refused or succ.catalog not in catalog:
+                    problems.append((f"{where}.catalog", f"the price file's entry {refused[succ.catalog]}"
+                                     if succ.catalog in refused else f'"{succ.catalog}" is not in the price catalog'))
+                    continue
+                _fill_prices(succ, catalog[succ.catalog])
+            problems += [(f"{where}.{field}", "required (or name a catalog entry with catalog = ...)")
+                         for field in ("input_per_million", "output_per_million") if getattr(succ, field) is None]
     if problems:
         raise ExperimentError(exp.source, problems)
 
@@ -72,11 +82,15 @@ _FILLED = ("input_per_million", "output_per_million", "cached_input_per_million"
            "long_input_per_million", "long_output_per_million")
 
 
-def _fill(opt: ApiOption, entry: PriceEntry) -> None:
+def _fill_prices(target: ApiOption | Successor, entry: PriceEntry) -> None:
     for name in _FILLED:
         value = getattr(entry, name)
-        if getattr(opt, name) is None and value is not None:
-            setattr(opt, name, Fixed(value))
+        if getattr(target, name) is None and value is not None:
+            setattr(target, name, Fixed(value))
+
+
+def _fill(opt: ApiOption, entry: PriceEntry) -> None:
+    _fill_prices(opt, entry)
     if opt.long_context_tokens is None:
         opt.long_context_tokens = entry.long_context_tokens
     if opt.batch_discount is None and entry.batch_discount is not None:

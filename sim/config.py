@@ -26,8 +26,11 @@ from sim.specs import (
     HourlyPricePath,
     HoursPerMonth,
     MoneyPath,
+    Month,
     Multiple,
+    OneOff,
     PerGB,
+    PriceFall,
     Ref,
     Strict,
     TokenPrice,
@@ -161,6 +164,30 @@ class PriceCuts(Strict):
     size: EventFraction
 
 
+#: the price of a fixed capability falls 9x to 900x a year (Epoch AI, "LLM inference prices have
+#: fallen rapidly but unequally across tasks", 2025-03-12; GPT-4 level on PhD science: 40x) or 10x a
+#: year (a16z, "LLMflation", 2024-11): P5 9x (the hardest milestones), P95 40x (GPT-4 level)
+CAPABILITY_PRICE_FALL = "9 to 40"
+
+
+class Successor(Strict):
+    """A cheaper model of the same capability an API option moves to when it arrives: from then its
+    prices apply (after an evaluation during which both run); the migration is a one-off cost."""
+
+    name: Name
+    catalog: str | None = Field(default=None, min_length=1, max_length=200)
+    input_per_million: TokenPrice | None = None
+    output_per_million: TokenPrice | None = None
+    cached_input_per_million: TokenPrice | None = None  # default: its input price (no cache discount)
+    cache_write_per_million: TokenPrice | None = None  # default: its input price
+    long_input_per_million: TokenPrice | None = None  # default: its base input price
+    long_output_per_million: TokenPrice | None = None  # default: its base output price
+    arrives: Month  # the month it is available (beyond the horizon: never), e.g. "6 to 18"
+    migration_cost: OneOff = 0.0  # prompt rework, evals, rollout: $ once, when the evaluation starts
+    evaluation_months: int = Field(default=0, ge=0, le=24)  # months both run before the switch
+    evaluation_share: Fraction = 1.0  # share of traffic mirrored to the newcomer while it is evaluated
+
+
 class ApiOption(Strict):
     name: Name
     kind: Literal["api"]
@@ -177,10 +204,22 @@ class ApiOption(Strict):
     long_output_per_million: TokenPrice | None = None
     batch_share: Fraction = 0.0
     batch_discount: Fraction | None = None
-    annual_price_change: Change = 0.0
+    annual_price_change: Change = 0.0  # the named model's list price a year (most stay put)
     price_cuts: PriceCuts | None = None
+    # "capability": price a fixed capability, not the named model: it falls as cheaper models reach
+    # it, divided by capability_price_fall each year (migrations assumed free and continuous)
+    price_trend: Literal["list", "capability"] = "list"
+    capability_price_fall: PriceFall = CAPABILITY_PRICE_FALL
+    successors: list[Successor] = Field(default_factory=list, max_length=20)
     ops: ApiOps | None = None  # provider incidents and what they cost
     costs: list[CostLine] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_way_to_get_cheaper(self) -> ApiOption:
+        if self.price_trend == "capability" and self.successors:
+            raise ValueError('price_trend = "capability" already moves to cheaper models of the same capability: '
+                             'give successors with price_trend = "list", or neither')
+        return self
 
 
 class SelfHostedOption(Strict):

@@ -19,6 +19,7 @@ from sim.analysis.claims import ClaimCheck, check_claims
 from sim.analysis.correlations import correlation_table
 from sim.analysis.notes import notes as run_notes
 from sim.analysis.sensitivity import sensitivity_table
+from sim.analysis.succession import succession_table
 from sim.analysis.summary import summary_table
 from sim.config import Experiment
 from sim.engine import run as simulate
@@ -103,6 +104,10 @@ class Study:
         """Sentences a reader must not miss (printed after the summary, near the top of the report):
         fleets unchecked or short of their load, setups chosen, prices left at their base tier."""
         return run_notes(self.result)
+
+    def succession(self) -> pd.DataFrame:
+        """Per option and successor: share of paths it takes over on, the month, migration cost."""
+        return self._cached("succession", lambda: succession_table(self.result))
 
     def claims(self) -> list[ClaimCheck]:
         return check_claims(self.result)

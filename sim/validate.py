@@ -19,6 +19,7 @@ from sim.ops.price import line_names as ops_line_names
 from sim.options.api import TOKEN_LINES
 from sim.plausible import check_growth, check_processes, tokens_per_day_p95
 from sim.specs import Ref, SpecField, check_ref, iter_specs, process_starts, tail
+from sim.succession import migration_names
 
 Problem = tuple[str, str]
 #: a problem found by a check: (location as a tuple of keys and indices, or a dotted path; message)
@@ -63,6 +64,11 @@ def _correlations(exp: Experiment) -> Found:
 def generated_lines(opt: ApiOption | SelfHostedOption, horizon: int) -> list[str]:
     """The lines tcosim prices for an option besides its own cost items (names from the pricers)."""
     names: list[str] = list(TOKEN_LINES) if isinstance(opt, ApiOption) else []
+    if isinstance(opt, ApiOption) and opt.successors:
+        names += ["Evaluation traffic", *migration_names(opt.successors)]
+    serving = getattr(opt, "capacity", None) or getattr(opt, "fleet", None)
+    if serving is not None:
+        names += migration_names(serving.successors)
     if isinstance(opt, SelfHostedOption) and opt.provisioning is not None:
         names += capacity_line_names(opt.provisioning, horizon)
     if isinstance(opt, SelfHostedOption) and opt.fleet is not None and opt.fleet.overflow is not None:
@@ -97,6 +103,13 @@ def _options(exp: Experiment) -> Found:
                                f"{line.start_month} is past horizon_months ({horizon})"))
         if isinstance(opt, ApiOption):
             found += _cache_shares(exp, opt, i)
+        serving = getattr(opt, "capacity", None) or getattr(opt, "fleet", None)
+        successors = opt.successors if isinstance(opt, ApiOption) else (serving.successors if serving else [])
+        pairs = clashes([opt.name, *(s.name for s in successors)])
+        if pairs:
+            where = ("options", i, "successors") if isinstance(opt, ApiOption) else (
+                "options", i, "capacity" if getattr(opt, "capacity", None) else "fleet", "successors")
+            found.append((where, clash_message("the option and its successors' names", pairs)))
     return found
 
 

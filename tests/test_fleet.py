@@ -17,10 +17,11 @@ import pytest
 import sim
 from sim.analysis.capacity import INFEASIBLE_SHARE
 from sim.capacity.calculator import Point, PointError, point_lines, replica_of
-from sim.capacity.catalog import gpus, models, price_range
+from sim.capacity.catalog import gpus, models
 from sim.capacity.serving import Replica, plan, under_load
 from sim.capacity.sizing import Setup
 from sim.cli import main
+from sim.gpu_market import on_demand_range
 from sim.loader import parse_experiment
 from sim.report.axes import share_axis
 from sim.sweep import break_even, infeasible_from, sweep
@@ -125,16 +126,17 @@ def _choice_doc(tokens: float, gpu, tp="auto", model="llama-3.1-8b", precision="
 
 
 def _median_price(gpu: str) -> float:
-    low, high = price_range(gpu, "on_demand")
+    low, high = on_demand_range(gpu, "gpu_cloud")
     return math.sqrt(low * high)  # the lognormal median of "low to high"
 
 
 def test_at_a_small_volume_the_cheapest_single_gpu_wins_by_hand() -> None:
     """One replica is enough for every candidate, so the cost is 12 x 720 GPU-hours x width x the
-    catalog median: the L40S at TP1 (about $1.33 an hour) beats every H100, H200 and A100 setup."""
+    GPU-cloud catalog median: the A100 at TP1 (about $1.10 an hour) beats every L40S, H100 and H200
+    setup."""
     res = sim.run(parse_experiment(_choice_doc(1e5, ["h100-sxm", "h200", "a100-80gb", "l40s"]))).result
     choice = res.setups[1]
-    assert choice.setup == Setup("l40s", 1) and len(choice.candidates) == 16
+    assert choice.setup == Setup("a100-80gb", 1) and len(choice.candidates) == 16
     for c in choice.candidates:
         if c.feasible:
             assert c.replicas == 1 and c.cost == pytest.approx(12 * 720 * c.setup.tp * _median_price(c.setup.gpu))
@@ -142,7 +144,7 @@ def test_at_a_small_volume_the_cheapest_single_gpu_wins_by_hand() -> None:
     gpus_used = res.option("self").metrics["gpus"]
     assert np.all(gpus_used == 1)
     bill = res.option("self").lines[0].totals
-    assert np.all(bill > 0) and res.experiment.options[1].capacity.gpu == "l40s"
+    assert np.all(bill > 0) and res.experiment.options[1].capacity.gpu == "a100-80gb"
 
 
 def test_tensor_parallel_auto_skips_widths_that_cannot_hold_the_weights() -> None:

@@ -1,4 +1,5 @@
-"""GPU, model and GPU-price catalogs shipped in sim/data (each row sourced and dated)."""
+"""GPU and model catalogs shipped in sim/data (each row sourced and dated); GPU prices are in
+sim.gpu_market."""
 
 from __future__ import annotations
 
@@ -63,24 +64,3 @@ def models() -> dict[str, Model]:
     return {r["model"]: Model(r["model"], float(r["params_b"]), int(r["layers"]), int(r["hidden"]),
                               int(r["kv_heads"]), int(r["head_dim"]))
             for r in _rows("models.csv")}
-
-
-PRICE_CLASSES = ("on_demand", "reserved_1y", "reserved_3y", "spot")
-
-
-@cache
-def price_range(gpu: str, price_class: str) -> tuple[float, float] | None:
-    """Lowest and highest $/GPU-hour over the catalog's providers for a GPU and class."""
-    rows = [r for r in _rows("gpu_prices.csv") if r["gpu"] == gpu and r["class"] == price_class]
-    if not rows:
-        return None
-    return min(float(r["low"]) for r in rows), max(float(r["high"]) for r in rows)
-
-
-def default_price_spec(gpu: str, price_class: str) -> str | float | None:
-    """The catalog's range as a spec: "low to high" (a 90% interval across providers)."""
-    rng = price_range(gpu, price_class)
-    if rng is None:
-        return None
-    low, high = rng
-    return low if low == high else f"{low!r} to {high!r}"

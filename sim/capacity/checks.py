@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.capacity.catalog import gpus, models, price_range
+from sim.capacity.catalog import gpus, models
 from sim.capacity.config import Serving
-from sim.capacity.provisioning import reserved_class
 from sim.capacity.serving import plan
 from sim.capacity.sizing import Setup
 from sim.config import Experiment, SelfHostedOption
+from sim.gpu_market import PROVIDER_CLASSES, on_demand_range
 from sim.specs import median
 
 Problems = list[tuple[tuple[str | int, ...], str]]
@@ -101,15 +101,13 @@ def check_capacity(exp: Experiment, index: int) -> Problems:
     if prov.early_termination is not None and prov.early_termination.month > exp.horizon:
         return [(("provisioning", "early_termination", "month"),
                  f"{prov.early_termination.month} is past horizon_months")]
-    needs = [("hourly_price", "on_demand", prov.hourly_price)]
-    if prov.policy in ("reserved", "hybrid"):
-        cls = reserved_class(prov.term_months)
-        needs.append(("reserved_price", cls, prov.reserved_price))
-    for field, cls, given in needs:
-        missing = [g for g in cap.gpus_considered if given is None and price_range(g, cls) is None]
+    if prov.hourly_price is None:
+        missing = [g for g in cap.gpus_considered if on_demand_range(g, prov.provider_class) is None]
         if missing:
-            return [(("provisioning", field), f"the GPU price catalog has no {cls} price for "
-                                              f"{', '.join(missing)}: give {field}")]
+            have = [c for c in PROVIDER_CLASSES if all(on_demand_range(g, c) for g in missing)]
+            return [(("provisioning", "hourly_price"),
+                     f"the GPU price catalog has no {prov.provider_class} price for {', '.join(missing)}: give "
+                     f"hourly_price" + (f" or provider_class = \"{have[0]}\"" if have else ""))]
     return []
 
 

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from distributions import Distribution, parse_distribution
-from sim.capacity.catalog import default_price_spec
+from distributions import Distribution
 from sim.capacity.checks import why_not
 from sim.capacity.config import Capacity, Provisioning, spares
-from sim.capacity.provisioning import default_discount, reserved_class
+from sim.capacity.provisioning import reserved_class
 from sim.capacity.sizing import Setup, size
 from sim.config import Experiment
+from sim.gpu_market import median_discount, median_on_demand
 from sim.scenario import Scenario
 from sim.specs import Ref, median
 from sim.workload import Tokens
@@ -52,19 +52,28 @@ class Choice:
 
 
 def unit_price(gpu: str, prov: Provisioning, market: dict[str, object]) -> float:
-    """$ per GPU-hour a candidate is compared at: the provisioning's own price where it names one
-    GPU, else the catalog's median for the policy's class (spot: less the default discount)."""
-    if prov.policy in ("reserved", "hybrid"):
-        given, cls = prov.reserved_price, reserved_class(prov.term_months)
-    else:
-        given, cls = prov.hourly_price, "on_demand"
-    spec: object = given if given is not None else parse_distribution(default_price_spec(gpu, cls))
+    """$ per GPU-hour a candidate is compared at: the on-demand price (the provisioning's own where
+    it names one GPU, else the provider class's catalog median) less the median discount of the
+    policy's tier (a reservation locks on-demand less its discount; spot runs at a discount)."""
+    spec: object = prov.hourly_price
     if isinstance(spec, Ref):
         spec = market[spec.name]
-    start = getattr(spec, "start", spec)  # a price process: its starting level
-    assert isinstance(start, Distribution | Ref)
-    price = median(start, market)
-    return price * (1.0 - default_discount(gpu, "spot")) if prov.policy == "spot" else price
+    if spec is None:
+        price = median_on_demand(gpu, prov.provider_class)
+    else:
+        start = getattr(spec, "start", spec)  # a price process: its starting level
+        assert isinstance(start, Distribution | Ref)
+        price = median(start, market)
+    if prov.policy in ("reserved", "hybrid"):
+        if prov.reserved_price is not None:
+            return median(prov.reserved_price, market)
+        off = prov.renewal_discount
+        tier = reserved_class(prov.term_months)
+    elif prov.policy == "spot":
+        off, tier = prov.spot_discount, "spot"
+    else:
+        return price
+    return price * (1.0 - (median_discount(prov.provider_class, tier) if off is None else median(off, market)))
 
 
 def choose(exp: Experiment, cap: Capacity, prov: Provisioning, key: str, sc: Scenario, tokens: Tokens) -> Choice:

@@ -9,7 +9,8 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import AfterValidator, Field, model_validator
 
-from sim.specs import Fraction, HourlyPrice, HourlyPricePath, Multiple, Strict, Tokens
+from sim.names import Name
+from sim.specs import Change, Fraction, HourlyPrice, HourlyPricePath, Month, Multiple, OneOff, Strict, Tokens
 
 Precision = Literal["bf16", "fp8", "int4"]
 #: the tensor-parallel widths "auto" tries (one node's NVLink domain)
@@ -53,6 +54,18 @@ def _spare_policy(value: int | str) -> int | str:
 SparePolicy = Annotated[int | str, AfterValidator(_spare_policy)]
 
 
+class ModelUpgrade(Strict):
+    """A newer open model the self-hosted option moves to when it arrives: from its switch on the
+    replicas serve ``throughput_change`` faster (or slower); the migration is a one-off cost (0 when
+    the option's own "Model upgrades" line already pays for that project)."""
+
+    name: Name
+    arrives: Month  # the month it is available (beyond the horizon: never)
+    throughput_change: Change = 0.0  # tokens/s per replica at the SLO, relative to the current model
+    migration_cost: OneOff = 0.0
+    evaluation_months: int = Field(default=0, ge=0, le=24)  # months before it takes the traffic
+
+
 class Serving(Strict):
     """What a replica serves and the latency it must keep (shared by a capacity model and a declared
     fleet). Defaults name their source."""
@@ -74,6 +87,7 @@ class Serving(Strict):
     # TensorRT-LLM vs SGLang: H100 Benchmarks 2026") and 26% below on a 70B at 64 users (gigagpu.com,
     # "TensorRT-LLM vs vLLM"); the range spans vLLM to a tuned TensorRT-LLM
     server_speedup: Multiple = "0.7 to 1.05"
+    successors: list[ModelUpgrade] = Field(default_factory=list, max_length=20)  # newer models as they arrive
 
 
 class Capacity(Serving):
@@ -138,15 +152,20 @@ class Provisioning(Strict):
     """How GPUs are rented: reserved, on_demand, spot, or hybrid (reserved + API overflow)."""
 
     policy: Literal["reserved", "on_demand", "spot", "hybrid"]
-    hourly_price: HourlyPricePath | None = None  # on-demand market $/GPU-hour (default: catalog range)
-    reserved_price: HourlyPrice | None = None  # $/GPU-hour locked at signing (default: catalog range)
+    # whose prices: AWS/Azure/GCP/Oracle, GPU clouds (CoreWeave, Lambda, RunPod Secure), or
+    # marketplaces (Vast.ai, community hosts); sim/data/gpu_prices.csv and gpu_discounts.csv
+    provider_class: Literal["hyperscaler", "gpu_cloud", "marketplace"] = "gpu_cloud"
+    # on-demand market $/GPU-hour (default: the class's calibrated price process, sim/gpu_market.py)
+    hourly_price: HourlyPricePath | None = None
+    # $/GPU-hour locked at signing (default: that month's on-demand price less the class's discount)
+    reserved_price: HourlyPrice | None = None
     gpus: int | None = Field(default=None, ge=0, le=1_000_000)  # reserved GPUs, or
     size_for: SizeFor | None = None  # sized from the demand forecast
     term_months: int = Field(default=12, ge=1, le=240)
     after_term: Literal["renew", "on_demand"] = "renew"  # renew at the then-market price x discount
-    renewal_discount: Fraction | None = None  # default: the catalog's reserved vs on-demand gap
+    renewal_discount: Fraction | None = None  # default: the class's reservation discount
     early_termination: EarlyTermination | None = None
-    spot_discount: Fraction | None = None  # default: catalog spot vs on-demand gap
+    spot_discount: Fraction | None = None  # default: the class's spot discount
     preempted_fraction: Fraction = "2% to 10%"  # spot GPU-hours lost to preemption (assumption)
     lead_time_months: int = Field(default=0, ge=0, le=240)  # months before added GPUs serve
     overflow: str | None = Field(default=None, max_length=100)  # an API option's name, "on_demand", or none (unserved)

@@ -9,16 +9,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from distributions import Distribution, Process, parse_distribution
-from sim.capacity.catalog import default_price_spec, price_range
 from sim.capacity.config import Capacity, Provisioning
 from sim.capacity.sizing import Sizing, as_row, served
+from sim.gpu_market import default_process, discount_spec
 from sim.pricing import Cost, LineSet, Metrics
 from sim.scenario import Scenario
 from sim.specs import given
 from sim.workload import Tokens
 
 Pricer = Callable[[Cost], Cost]
+
+
 @dataclass
 class CapacityOutcome:
     lines: LineSet
@@ -48,24 +49,22 @@ def line_names(prov: Provisioning, horizon: int) -> list[str]:
     return names
 
 
-def default_discount(gpu: str, price_class: str) -> float:
-    """1 - median(class) / median(on-demand) over the catalog's ranges."""
-    od, other = price_range(gpu, "on_demand"), price_range(gpu, price_class)
-    if od is None or other is None:
-        raise ValueError(f"the catalog has no {price_class} or on_demand price for {gpu}")
-    def mid(r: tuple[float, float]) -> float:  # the lognormal median of "low to high"
-        return float((r[0] * r[1]) ** 0.5)
-
-    return max(0.0, 1.0 - mid(other) / mid(od))
+def on_demand_price(prov: Provisioning, gpu: str, key: str, sc: Scenario) -> np.ndarray | float:
+    """The option's on-demand $/GPU-hour on each path: its own, or the provider class's default
+    process, drawn under a key shared by every option renting that GPU there (one market)."""
+    if prov.hourly_price is not None:
+        return sc.series(f"{key}.provisioning.hourly_price", prov.hourly_price)
+    cls = prov.provider_class
+    return sc.series(f"catalog.{gpu}.{cls}.on_demand", default_process(gpu, cls))
 
 
-def _series(sc: Scenario, key: str, spec: Distribution | Process | None, default_key: str,
-            default: str | float | None) -> np.ndarray | float:
-    """A user-given price, or the catalog's range drawn under a shared key (common numbers)."""
-    if spec is not None:
-        return sc.series(key, spec)
-    assert default is not None, "checked at validation: the catalog has this price"
-    return sc.series(default_key, parse_distribution(default))
+def discount(prov: Provisioning, tier: str, key: str, field_name: str, sc: Scenario) -> np.ndarray | float:
+    """A discount off on-demand: the option's own field, or the provider class's range (shared key)."""
+    given_spec = getattr(prov, field_name)
+    if given_spec is not None:
+        return sc.series(f"{key}.provisioning.{field_name}", given_spec)
+    cls = prov.provider_class
+    return sc.series(f"catalog.{cls}.{tier}.discount", discount_spec(cls, tier))
 
 
 def provision(cap: Capacity, prov: Provisioning, key: str, sizing: Sizing, sc: Scenario, tokens: Tokens,
@@ -76,8 +75,7 @@ def provision(cap: Capacity, prov: Provisioning, key: str, sizing: Sizing, sc: S
     months = sc.months
     hours = prov.hours_per_month or hours
     tp = sizing.tp
-    od_price = _series(sc, f"{key}.provisioning.hourly_price", prov.hourly_price,
-                       f"catalog.{cap.gpu}.on_demand", default_price_spec(cap.gpu, "on_demand"))
+    od_price = on_demand_price(prov, cap.gpu, key, sc)
     needed = sizing.replicas
     lines = LineSet()
     if prov.policy in ("on_demand", "spot"):
@@ -85,9 +83,7 @@ def provision(cap: Capacity, prov: Provisioning, key: str, sizing: Sizing, sc: S
         price = od_price
         capacity = _serving_capacity(provisioned, sizing)
         if prov.policy == "spot":
-            disc = (sc.series(f"{key}.provisioning.spot_discount", prov.spot_discount)
-                    if prov.spot_discount is not None else default_discount(cap.gpu, "spot"))
-            price = od_price * (1.0 - disc)
+            price = od_price * (1.0 - discount(prov, "spot", key, "spot_discount", sc))
             lost = sc.scalar(f"{key}.provisioning.preempted_fraction", prov.preempted_fraction)
             capacity = capacity * (1.0 - as_row(lost))
         lines.add(line_names(prov, months)[0], "gpu", provisioned * tp * hours * price)
@@ -125,9 +121,13 @@ def _reserved(cap: Capacity, prov: Provisioning, key: str, sizing: Sizing, sc: S
     months, n = sc.months, sc.n
     tp, term = sizing.tp, prov.term_months
     names = line_names(prov, months)
-    cls = reserved_class(term)
-    locked = _series(sc, f"{key}.provisioning.reserved_price", prov.reserved_price,
-                     f"catalog.{cap.gpu}.{cls}", default_price_spec(cap.gpu, cls))  # float or (1, n)
+    tier = reserved_class(term)
+    od_full = np.broadcast_to(od_price, (months, n))
+    reserve_discount = discount(prov, tier, key, "renewal_discount", sc)
+    if prov.reserved_price is not None:
+        locked = sc.series(f"{key}.provisioning.reserved_price", prov.reserved_price)  # float or (1, n)
+    else:  # the on-demand price at signing less the class's discount: never dearer than on-demand then
+        locked = od_full[:1] * (1.0 - reserve_discount)
     n_gpus = float(prov.gpus if prov.gpus is not None else given(reserved_gpus))
     t = np.arange(months)[:, None]
     stop = months  # the reservation runs to the horizon unless it ends earlier
@@ -140,9 +140,7 @@ def _reserved(cap: Capacity, prov: Provisioning, key: str, sizing: Sizing, sc: S
     held_mask = (t < stop).astype(float)
     lines.add("GPU compute (reserved)", "gpu", n_gpus * hours * locked * ((t < term) * held_mask))
     if "GPU compute (renewed)" in names:
-        disc = (sc.series(f"{key}.provisioning.renewal_discount", prov.renewal_discount)
-                if prov.renewal_discount is not None else default_discount(cap.gpu, cls))
-        od_full = np.broadcast_to(od_price, (months, n))
+        disc = reserve_discount
         renewed = np.zeros((months, n))
         for start in range(term, months, term):  # each renewal locks the market price of its first month
             renewed[start:start + term] = n_gpus * hours * od_full[start] * (1.0 - disc)

@@ -15,6 +15,7 @@ from sim.capacity.config import Serving, Spares
 from sim.capacity.serving import Plan, Replica, busy_fraction, plan
 from sim.pricing import Cost, LineSet, Metrics
 from sim.scenario import Scenario
+from sim.succession import switches
 from sim.workload import Tokens
 
 SECONDS_PER_DAY = 86_400.0
@@ -72,7 +73,7 @@ def size(serving: Serving, setup: Setup, key: str, sc: Scenario, tokens: Tokens,
                         serving.tpot_slo_ms / 1e3, serving.ttft_slo_ms / 1e3, serving.max_batch,
                         sc.scalar(f"{key}.server_speedup", serving.server_speedup))
     requests = tokens.input / (days_per_month * SECONDS_PER_DAY) / as_row(prompt)
-    load = requests * as_row(output * replica_plan.seconds_per_output_token)
+    load = requests * as_row(output * replica_plan.seconds_per_output_token) / upgrade_speed(serving, key, sc)
     peak = sc.scalar(f"{key}.peak_to_average", serving.peak_to_average)
     burst = sc.scalar(f"{key}.burst_factor", serving.burst_factor)
     util = sc.scalar(f"{key}.utilization_cap", serving.utilization_cap)
@@ -84,6 +85,19 @@ def size(serving: Serving, setup: Setup, key: str, sc: Scenario, tokens: Tokens,
     spare = spares.of(needed)
     return Sizing(replica_plan, np.asarray(load, float), np.asarray(requests, float), peak_row, needed,
                   np.asarray(needed + spare + extra, float), np.asarray(spare, float), setup.tp)
+
+
+def upgrade_speed(serving: Serving, key: str, sc: Scenario) -> np.ndarray | float:
+    """Throughput relative to the option's own model, per month and path: the product of the
+    throughput changes of the successors serving by then (1 without successors)."""
+    if not serving.successors:
+        return 1.0
+    sw = switches(serving.successors, key, sc)
+    speed = np.ones((sc.months, sc.n))
+    for k, succ in enumerate(serving.successors):
+        change = np.asarray(sc.scalar(f"{key}.successors[{k}].throughput_change", succ.throughput_change), float)
+        speed = speed * np.where(sw.generation >= k + 1, np.maximum(1.0 + change, 1e-6), 1.0)
+    return speed
 
 
 Pricer = Callable[[Cost], Cost]

@@ -12,6 +12,7 @@ import warnings
 from sim.cli.args import build_parser
 from sim.cli.capacity import cmd_capacity
 from sim.cli.commands import cmd_bench, cmd_compare, cmd_prices, cmd_run, cmd_validate
+from sim.cli.fit import cmd_fit
 from sim.cli.sweep import cmd_sweep
 from sim.errors import ExperimentError, UsageError, printable
 
@@ -28,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {"run": cmd_run, "validate": cmd_validate, "capacity": cmd_capacity, "prices": cmd_prices,
-                "compare": cmd_compare, "sweep": cmd_sweep, "bench": cmd_bench}
+                "compare": cmd_compare, "sweep": cmd_sweep, "bench": cmd_bench, "fit": cmd_fit}
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         with warnings.catch_warnings(record=True) as caught:

@@ -139,6 +139,12 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("before")
     cmp_.add_argument("after")
     cmp_.add_argument("--out", help="folder for compare.csv (default: reports/compare/BEFORE-vs-AFTER)")
+    fit = sub.add_parser("fit", help="fit a monthly series (--as process) or a sample (--as distribution) from a "
+                         "CSV; prints the TOML snippet")
+    fit.add_argument("file", help="CSV file, one row per month (process) or per observation (distribution)")
+    fit.add_argument("--as", dest="kind", choices=["process", "distribution"], required=True)
+    fit.add_argument("--column", default=None, help="the column to fit (default: the last numeric one)")
+    fit.add_argument("--out", help="folder for fit.txt and fit.png (default: reports/fit/<file name>)")
     prices = sub.add_parser("prices", help="list the API price catalog")
     prices.add_argument("--file", help="a LiteLLM model_prices_and_context_window JSON to list instead")
     prices.add_argument("--date", type=day, default=None,

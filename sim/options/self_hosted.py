@@ -16,6 +16,7 @@ from sim.options.api import api_pricer
 from sim.options.context import PricingContext
 from sim.options.lines import price_lines
 from sim.pricing import LineSet, Metrics
+from sim.succession import migration_lines, switches
 
 
 def price_self_hosted(opt: SelfHostedOption, key: str, ctx: PricingContext, index: int) -> tuple[LineSet, Metrics]:
@@ -41,6 +42,12 @@ def price_self_hosted(opt: SelfHostedOption, key: str, ctx: PricingContext, inde
         outcome = check_fleet(opt.fleet, f"{key}.fleet", ctx.scenario, ctx.tokens, days, pricer)
         lines.extend(outcome.lines)
         metrics.update(outcome.metrics)
+    serving = opt.capacity if opt.capacity is not None else opt.fleet
+    if serving is not None and serving.successors:
+        where = f"{key}.{'capacity' if opt.capacity is not None else 'fleet'}"
+        sw = switches(serving.successors, where, ctx.scenario)
+        migration_lines(serving.successors, where, ctx.scenario, sw, lines)
+        metrics["model_generation"] = sw.generation
     lines.extend(price_lines(opt.costs, key, ctx))
     if opt.ops is not None:
         _add_ops(opt, key, ctx, sizing, lines, metrics)

@@ -68,6 +68,7 @@ def build_document(study: Study, summary: pd.DataFrame, charts: dict[str, str],
     _scenario_section(doc, study, charts)
     _sensitivity_section(doc, study, charts)
     _tco_section(doc, summary)
+    _succession_section(doc, study)
     _claims_section(doc, study)
 
     doc.h(2, "Charts")
@@ -185,6 +186,21 @@ def _tco_section(doc: Document, summary: pd.DataFrame) -> None:
 
 def _gpus(value: object) -> str:
     return "n/a" if value is None or value != value else f"{float(value):.3g}"  # type: ignore[arg-type]
+
+
+def _succession_section(doc: Document, study: Study) -> None:
+    table = study.succession()
+    if not len(table):
+        return
+    doc.h(2, "Model succession")
+    doc.p("Each successor takes the traffic when it arrives (after its evaluation, during which both models run); "
+          "later successors wait for earlier ones. Months are counted from 1 over the paths on which the switch "
+          "happens within the horizon; costs are means over all paths.")
+    doc.table(["option", "successor", "switches within the horizon", "month (median, P10–P90)",
+               "migration cost (mean)", "evaluation traffic, all successors (mean)"],
+              [[r.option, r.successor, pct(r.share_of_paths),
+                "–" if r.month_p50 != r.month_p50 else f"{r.month_p50:.0f} ({r.month_p10:.0f}–{r.month_p90:.0f})",
+                money(r.migration_cost_mean), money(r.option_evaluation_cost_mean)] for r in table.itertuples()])
 
 
 def _claims_section(doc: Document, study: Study) -> None:
