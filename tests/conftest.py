@@ -116,3 +116,26 @@ def write_doc(folder: Path, doc: dict, name: str = "exp.toml") -> Path:
     path = folder / name
     path.write_text(to_toml(doc))
     return path
+
+
+def fleet_inputs(n: int = 1, months: int = 1, **kw):
+    """FleetInputs for the operations models with every random mechanism off (no faults, outages,
+    upgrades or changes; zero durations; 24x7 coverage; flat traffic): tests switch on what they
+    exercise with ``kw``."""
+    import numpy as np
+
+    from distributions import parse_distribution as spec
+    from sim.ops.clock import Coverage
+    from sim.ops.inputs import FleetInputs
+
+    required = kw.pop("required", np.full((months, n), 2.0))
+    base = dict(required=required, load=kw.pop("load", required), shapes=np.ones((n, 24)), spare=0,
+                gpus_per_replica=1, failure_rate=np.zeros(n), outage_rate=np.zeros(n), upgrade_rate=np.zeros(n),
+                change_rate=np.zeros(n), change_failure=np.zeros(n), engineers=1, block_interval_hours=33.6,
+                hours_per_month=730.0, coverage=Coverage("24x7"), vendor=False, diagnosis=spec(0),
+                replacement=spec(0), failover=spec(0), outage=spec(0), maintenance=spec(0), restart=spec(0),
+                upgrade_weeks=spec(1), change_hours=spec(0), detection=spec(0), change_impact=spec(0),
+                response=spec(0), mitigation=spec(0), followup=spec(0), best_effort_delay=spec(0),
+                hours_per_week=40.0, maintenance_start=None)
+    base.update(kw)
+    return FleetInputs(**base)

@@ -16,10 +16,10 @@ from distributions import parse_distribution as spec
 from sim.cli import main
 from sim.loader import parse_experiment
 from sim.ops.des import simulate_des
-from sim.ops.inputs import FleetInputs
+from sim.ops.inputs import DOWNTIME, H_INCIDENT, H_PATCHING, H_UPGRADE, N_FAULTS, N_OUTAGES, ROWS, FleetInputs
 from sim.ops.vectorized import simulate_vectorized
 from sim.scenario import BLOCK_PATHS, Scenario
-from tests.conftest import test_seed, to_toml
+from tests.conftest import fleet_inputs, test_seed, to_toml
 
 H = 730.0
 
@@ -32,7 +32,7 @@ def _fleet(n: int, months: int, **kw) -> FleetInputs:
                 failover=spec("2 to 15"), outage=spec("0.5 to 6"), maintenance=spec("2 to 6"),
                 restart=spec("5 to 20"), upgrade_weeks=spec("2 to 4"), hours_per_week=40.0)
     base.update(kw)
-    return FleetInputs(**base)
+    return fleet_inputs(n, months, **base)
 
 
 def _scenario(n: int, months: int, seed: int = 11) -> Scenario:
@@ -46,10 +46,10 @@ def test_des_and_vectorized_agree_with_ample_engineers() -> None:
     des = simulate_des(fi, "t.ops", _scenario(n, months))
     vec = simulate_vectorized(fi, "t.ops", _scenario(n, months))
     assert des.events > 0
-    for name in ("downtime_hours", "incident_hours", "patching_hours", "upgrade_hours"):
-        a, b = getattr(des, name)[6], getattr(vec, name)[6]  # month 7, across paths
-        assert stats.ks_2samp(a, b).pvalue > 1e-3, name
-    engineer = lambda o: (o.incident_hours + o.patching_hours + o.upgrade_hours)[6]  # noqa: E731
+    for row in (DOWNTIME, H_INCIDENT, H_PATCHING, H_UPGRADE):
+        a, b = des[row][6], vec[row][6]  # month 7, across paths
+        assert stats.ks_2samp(a, b).pvalue > 1e-3, row
+    engineer = lambda o: (o[H_INCIDENT] + o[H_PATCHING] + o[H_UPGRADE])[6]  # noqa: E731
     assert stats.ks_2samp(engineer(des), engineer(vec)).pvalue > 1e-3
 
 
@@ -61,9 +61,9 @@ def test_one_part_time_engineer_means_longer_downtime_in_des_only() -> None:
                 diagnosis=spec("0.5 to 2"), replacement=spec("1 to 4"), outage_rate=np.zeros(n))
     fi = _fleet(n, months, **busy)
     ample = _fleet(n, months, **{**busy, "engineers": 20, "hours_per_week": 40.0, "block_interval_hours": 33.6})
-    des = simulate_des(fi, "t.ops", _scenario(n, months)).downtime_hours.sum(axis=0)
-    vec = simulate_vectorized(fi, "t.ops", _scenario(n, months)).downtime_hours.sum(axis=0)
-    des_ample = simulate_des(ample, "t.ops", _scenario(n, months)).downtime_hours.sum(axis=0)
+    des = simulate_des(fi, "t.ops", _scenario(n, months))[DOWNTIME].sum(axis=0)
+    vec = simulate_vectorized(fi, "t.ops", _scenario(n, months))[DOWNTIME].sum(axis=0)
+    des_ample = simulate_des(ample, "t.ops", _scenario(n, months))[DOWNTIME].sum(axis=0)
     se = math.sqrt(des.var() / n + vec.var() / n)
     assert des.mean() - vec.mean() > 4.5 * se  # strictly longer: incidents wait for the engineer
     assert des.mean() - des_ample.mean() > 4.5 * math.sqrt(des.var() / n + des_ample.var() / n)
@@ -77,9 +77,9 @@ def test_deterministic_schedule_gives_exact_downtime() -> None:
     for engine in (simulate_des, simulate_vectorized):
         out = engine(fi, "t.ops", _scenario(n, months))
         # each month: 2 replicas restart 30 min each, one at a time: half the capacity for 1 hour
-        assert np.array_equal(out.downtime_hours, np.full((months, n), 0.5)), engine.__name__
-        assert np.array_equal(out.patching_hours, np.full((months, n), 2.0))
-        assert np.array_equal(out.incidents, np.zeros((months, n)))
+        assert np.array_equal(out[DOWNTIME], np.full((months, n), 0.5)), engine.__name__
+        assert np.array_equal(out[H_PATCHING], np.full((months, n), 2.0))
+        assert np.array_equal(out[N_FAULTS] + out[N_OUTAGES], np.zeros((months, n)))
 
 
 def _ops_doc(engine: str = "des", **ops) -> dict:
@@ -128,8 +128,9 @@ def test_ops_lines_metrics_and_fallback_pricing() -> None:
     self_ = res.option("self")
     assert {"downtime_hours", "availability", "engineer_hours", "incidents", "sla_breach"} <= set(self_.metrics)
     items = [ln.item for ln in self_.lines]
-    assert items[-5:] == ["Engineer time: incidents", "Engineer time: patching", "Engineer time: upgrades",
-                          "Fallback to api", "SLA penalties"]
+    assert items[-9:] == ["Engineer time: incidents", "Engineer time: changes", "Engineer time: follow-up",
+                          "Engineer time: patching", "Engineer time: upgrades", "On-call rotation",
+                          "On-call stipends", "Fallback to api", "SLA penalties"]
     penalties = next(ln for ln in self_.lines if ln.item == "SLA penalties").totals
     np.testing.assert_allclose(penalties, 1000 * self_.metrics["sla_breach"].sum(axis=0), rtol=1e-6)
     bands = res.percentiles()
@@ -191,4 +192,4 @@ def test_month_boundaries_with_an_inexact_month_length() -> None:
     for m in range(3):
         assert path.month(m * hours) == m
         assert path.month(np.nextafter((m + 1) * hours, 0)) == m
-    assert path.run().shape == (5, 3)  # terminates
+    assert path.run().shape == (ROWS, 3)  # terminates

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from sim.analysis.capacity import notes as capacity_notes
 from sim.config import ApiOption
+from sim.ops.config import SelfHostedOps
+from sim.ops.price import on_call_risk
 from sim.result import Result
 from sim.specs import is_zero, median
 
@@ -32,8 +34,20 @@ def pricing_notes(result: Result) -> list[str]:
     return out
 
 
+def ops_notes(result: Result) -> list[str]:
+    """On-call rotations below the minimum for their coverage (a burnout risk)."""
+    out = []
+    for spec in result.experiment.options:
+        ops = getattr(spec, "ops", None)
+        if isinstance(ops, SelfHostedOps):
+            risk = on_call_risk(ops)
+            if risk:
+                out.append(f"“{spec.name}”: {risk}.")
+    return out
+
+
 def notes(result: Result) -> list[str]:
-    return capacity_notes(result) + pricing_notes(result)
+    return capacity_notes(result) + pricing_notes(result) + ops_notes(result)
 
 
-__all__ = ["notes", "pricing_notes"]
+__all__ = ["notes", "ops_notes", "pricing_notes"]

@@ -26,4 +26,4 @@ def check_fleet(fleet: Fleet, key: str, sc: Scenario, tokens: Tokens, days_per_m
     lines = LineSet()
     metrics = served(sizing, tokens, float(fleet.gpus), replicas, max(replicas - fleet.spare_replicas, 0.0),
                      fleet.overflow, overflow_pricer, lines)
-    return CapacityOutcome(lines, metrics)
+    return CapacityOutcome(lines, metrics, sizing)

@@ -24,6 +24,7 @@ Pricer = Callable[[Cost], Cost]
 class CapacityOutcome:
     lines: LineSet
     metrics: Metrics = field(default_factory=dict)
+    sizing: Sizing | None = None  # a declared fleet's check: the load it met (for operations)
 
 
 def reserved_class(term_months: int) -> str:

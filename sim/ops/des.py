@@ -1,16 +1,22 @@
-"""The discrete-event fleet model (SimPy), one environment per path over the horizon in hours.
+"""The discrete-event fleet model (SimPy), one environment per path over the horizon in clock hours
+(hour 0 is Monday 00:00 local time).
 
-GPU faults down their replica; a spare takes over after a failover delay; repair needs an on-call
-engineer (a ``simpy.PriorityResource`` sized to the team) for diagnosis, then the provider's
-replacement time. Monthly patching holds an engineer and rolls a restart through the fleet.
-Model upgrades join a backlog that each engineer works through in working-day blocks at the pace
-of their week, so an incident arriving mid-block waits, and a small team falls behind: this
-contention is what the vectorised twin leaves out. Provider outages take the fleet down.
-Missing serving capacity is integrated into full-outage-equivalent downtime per month.
+GPU faults down their replica; a spare takes over after a failover delay; the page is answered by
+the on-call coverage (at once under 24x7; at the next working hour under business hours; some
+hours into the working day under best effort), then an engineer (a ``simpy.PriorityResource``
+sized to the team) diagnoses and the provider replaces the node. Changes (deploys, config pushes,
+patches, finished upgrades) happen in working hours (their review and rollout time is booked as
+planned work, not queued for); a share of them cause an incident that fails a share of requests
+until it is detected, answered, diagnosed and rolled back. Provider outages
+take the fleet down. Follow-up work (postmortems, fixes) and upgrade projects share one backlog
+the engineers work through in working-day blocks, so a small team falls behind: this contention is
+what the vectorised twin leaves out. Lost traffic is integrated against the day's traffic shape
+(a shortfall at 3 a.m. loses fewer requests than at the afternoon peak).
 """
 
 from __future__ import annotations
 
+import heapq
 import zlib
 from collections.abc import Generator as Coroutine
 from typing import Any
@@ -20,10 +26,27 @@ import simpy
 from numpy.random import PCG64, Generator, SeedSequence
 
 from distributions import Distribution
-from sim.ops.inputs import ENGINEER_WEEK_HOURS, WORK_BLOCK_HOURS, FleetInputs, FleetOutcome
+from sim.ops.clock import lost_between, lost_profile
+from sim.ops.inputs import (
+    DOWNTIME,
+    ENGINEER_WEEK_HOURS,
+    H_CHANGE,
+    H_FOLLOWUP,
+    H_INCIDENT,
+    H_PATCHING,
+    H_UPGRADE,
+    N_CHANGE_INCIDENTS,
+    N_CHANGES,
+    N_FAULTS,
+    N_OUTAGES,
+    ROWS,
+    WORK_BLOCK_HOURS,
+    FleetInputs,
+    FleetOutcome,
+)
 from sim.scenario import Scenario
 
-INCIDENT, PATCHING, UPGRADE = 0, 1, 2  # request priorities: lower is served first
+INCIDENT, PATCHING, BACKLOG = 0, 1, 2  # request priorities: lower is served first
 #: a SimPy process: yields events (timeouts, requests) until it ends
 Steps = Coroutine[Any, Any, None]
 
@@ -41,29 +64,71 @@ class _Draws:
         return max(self.buf.pop(), 0.0)
 
 
+class Engineers:
+    """The team as a non-preemptive priority queue (what ``simpy.PriorityResource`` does, with far
+    fewer objects per request): ``yield request(priority)``, work, ``release()``; ties served in
+    arrival order."""
+
+    def __init__(self, env: simpy.Environment, capacity: int) -> None:
+        self.env, self.free = env, capacity
+        self.waiting: list[tuple[int, int, simpy.Event]] = []
+        self.seq = 0
+
+    def request(self, priority: int) -> simpy.Event:
+        event = self.env.event()
+        if self.free > 0:
+            self.free -= 1
+            event.succeed()
+        else:
+            self.seq += 1
+            heapq.heappush(self.waiting, (priority, self.seq, event))
+        return event
+
+    def take(self) -> bool:
+        """An engineer at once, if one is free and nobody waits (no event to schedule)."""
+        if self.free > 0 and not self.waiting:
+            self.free -= 1
+            return True
+        return False
+
+    def release(self, _event: object = None) -> None:
+        if self.waiting:
+            heapq.heappop(self.waiting)[2].succeed()  # the engineer goes straight to the next one
+        else:
+            self.free += 1
+
+
 class FleetPath:
     """One path's fleet, engineers and clocks. ``trace``, when a list, receives (hour, event) for
     every state change (for exact-trace tests and for reading one path's story)."""
 
     def __init__(self, fi: FleetInputs, j: int, rng: Generator, trace: list[tuple[float, str]] | None = None) -> None:
         self.fi, self.rng, self.trace = fi, rng, trace
-        self.faults_seen = 0
         self.H = fi.hours_per_month
         self.months = fi.months
         self.horizon = self.months * self.H
         self.required = fi.required[:, j]
+        self.load = fi.load[:, j]
+        self.shape = [float(x) for x in fi.shapes[j]]
+        self.peak = max(self.shape)
         self.fleet = self.required + fi.spare
         self.failure_rate = float(fi.failure_rate[j]) * fi.gpus_per_replica
         self.outage_rate = float(fi.outage_rate[j])
         self.upgrade_rate = float(fi.upgrade_rate[j])
+        self.change_rate = float(fi.change_rate[j])
+        self.change_failure = float(fi.change_failure[j])
         self.env = simpy.Environment()
-        self.engineers = simpy.PriorityResource(self.env, capacity=max(fi.engineers, 1))
+        self.engineers = Engineers(self.env, max(fi.engineers, 1))
+        self.backlog = simpy.Store(self.env)  # follow-ups and upgrade projects, first come first served
         self.down = 0
         self.pending = 0
         self.outage = 0
+        self.impacts: list[float] = []  # shares of requests failing under bad changes now live
         self.last = 0.0
-        self.out = np.zeros((5, self.months))
+        self.out = np.zeros((ROWS, self.months))
         self.events = 0
+        self.counts = {"fault": 0, "change": 0, "outage": 0}
+        self._profiles: dict[float, list[float]] = {}
         self.diagnosis = _Draws(fi.diagnosis, rng)
         self.replacement = _Draws(fi.replacement, rng)
         self.failover = _Draws(fi.failover, rng, 1 / 60)
@@ -71,6 +136,12 @@ class FleetPath:
         self.maintenance = _Draws(fi.maintenance, rng)
         self.restart = _Draws(fi.restart, rng, 1 / 60)
         self.weeks = _Draws(fi.upgrade_weeks, rng)
+        self.change_work = _Draws(fi.change_hours, rng)
+        self.detection = _Draws(fi.detection, rng, 1 / 60)
+        self.impact = _Draws(fi.change_impact, rng)
+        self.page_delay = _Draws(fi.page_delay, rng)
+        self.mitigation = _Draws(fi.mitigation, rng)
+        self.followup = _Draws(fi.followup, rng)
 
     # --- accounting -------------------------------------------------------------------------
     def month(self, t: float) -> int:
@@ -79,31 +150,84 @@ class FleetPath:
             m += 1
         return min(m, self.months - 1)
 
-    def _serving(self, m: int) -> float:
+    def _capacity(self, m: int) -> float:
+        """Serving capacity in units of the month's mean traffic."""
         if self.outage:
             return 0.0
-        return float(max(0.0, min(self.required[m], self.fleet[m] - self.down) - self.pending))
+        serving = max(0.0, min(self.required[m], self.fleet[m] - self.down) - self.pending)
+        return float(serving / self.load[m])
+
+    def _lost(self, capacity: float, t0: float, t1: float) -> float:
+        key = round(capacity, 9)
+        cum = self._profiles.get(key)
+        if cum is None:
+            cum = self._profiles[key] = lost_profile(self.shape, capacity)
+        return lost_between(cum, t0, t1)
 
     def settle(self) -> None:
-        """Integrate the capacity shortfall from the last change to now (call before a change)."""
-        now = min(self.env.now, self.horizon)
+        """Integrate the traffic lost from the last change of state to now (call before a change):
+        what exceeds the serving capacity beyond what the full fleet loses anyway, and the share
+        bad changes fail of what is served."""
+        now = self.env.now
+        if now > self.horizon:
+            now = self.horizon
         t = self.last
+        if t >= now:
+            return
+        impact = 0.0
+        if self.impacts:
+            kept = 1.0
+            for i in self.impacts:
+                kept *= 1.0 - i
+            impact = 1.0 - kept
+        if impact == 0.0 and not self.outage and not self.down and not self.pending:  # nothing lost
+            self.last = now
+            return
         while t < now:
             m = self.month(t)
             end = now if m == self.months - 1 else min(now, (m + 1) * self.H)
-            need = self.required[m]
-            self.out[0, m] += (need - self._serving(m)) / need * (end - t)
+            capacity, full = self._capacity(m), float(self.required[m] / self.load[m])
+            if impact > 0.0 or capacity < self.peak:
+                lost = self._lost(capacity, t, end)
+                short = lost - self._lost(full, t, end) if full < self.peak else lost  # beyond what a full
+                if impact > 0.0:  # fleet loses anyway (the capacity model's shortfall, counted there)
+                    short += impact * (self._lost(0.0, t, end) - lost)
+                self.out[DOWNTIME, m] += short
             t = end
-        self.last = max(self.last, now)
+        self.last = now
 
-    def work(self, cause: int, hours: float) -> None:
-        self.out[1 + cause, self.month(self.env.now)] += hours
+    def work(self, row: int, hours: float) -> None:
+        self.out[row, self.month(self.env.now)] += hours
 
     def log(self, event: str) -> None:
         if self.trace is not None:
             self.trace.append((self.env.now, event))
 
-    # --- processes --------------------------------------------------------------------------
+    def answered_at(self) -> float:
+        """When someone is at work on a page raised now (coverage and clock time)."""
+        now = self.env.now
+        return now + self.page_delay() if self.fi.vendor else self.fi.coverage.answered(now, self.page_delay())
+
+    def respond(self, hours: float, name: str, what: str = "diagnosis") -> Steps:
+        """An engineer (or the vendor) works ``hours`` on an incident once the page is answered."""
+        wait = self.answered_at() - self.env.now
+        if wait > 0:
+            yield self.env.timeout(wait)
+        self.log(f"{name}: answered")
+        if self.fi.vendor:  # the managed service works it; our engineers only do the follow-up
+            yield self.env.timeout(hours)
+            self.log(f"{name}: {what} ends")
+            return
+        if not self.engineers.take():
+            yield self.engineers.request(INCIDENT)
+        self.log(f"{name}: {what} starts")
+        self.work(H_INCIDENT, hours)
+        yield self.env.timeout(hours)
+        self.log(f"{name}: {what} ends")
+        self.engineers.release()
+        self.events += 2
+
+    # --- GPU faults ---------------------------------------------------------------------------
     def faults(self) -> Steps:
         peak = self.failure_rate * float(self.fleet.max())
         while peak > 0:
@@ -116,8 +240,7 @@ class FleetPath:
                 self.env.process(self.repair(m))
 
     def fault_at(self, hour: float, serving: bool = True) -> None:
-        """Script a GPU fault at ``hour`` (on a serving replica, or a spare): a fixed incident to
-        replay, beside the random ones."""
+        """Script a GPU fault at ``hour`` (on a serving replica, or a spare)."""
         def later() -> Steps:
             yield self.env.timeout(hour)
             yield self.env.process(self.repair(self.month(hour), serving))
@@ -127,12 +250,13 @@ class FleetPath:
     def repair(self, m: int, serving_hit: bool | None = None) -> Steps:
         """A replica fails (a serving one with probability required / fleet, unless scripted): a
         free spare takes over its traffic after the failover delay (else its share of capacity is
-        lost); an engineer diagnoses, then the provider replaces the node."""
+        lost); once the page is answered an engineer diagnoses, then the provider replaces the node.
+        A fault that no spare could absorb is followed up (postmortem, fixes)."""
         if serving_hit is None:
             serving_hit = bool(self.rng.random() < self.required[m] / self.fleet[m])
-        self.faults_seen += 1
-        name = f"fault {self.faults_seen}"
-        self.out[4, m] += 1
+        self.counts["fault"] += 1
+        name = f"fault {self.counts['fault']}"
+        self.out[N_FAULTS, m] += 1
         self.settle()
         spare_free = self.fleet[m] - self.down - self.required[m] > 0
         self.down += 1
@@ -140,14 +264,9 @@ class FleetPath:
         if serving_hit and spare_free:
             self.pending += 1
             self.env.process(self.take_over(name))
-        with self.engineers.request(priority=INCIDENT) as req:
-            yield req
-            self.log(f"{name}: diagnosis starts")
-            hours = self.diagnosis()
-            self.work(INCIDENT, hours)
-            yield self.env.timeout(hours)
-            self.log(f"{name}: diagnosis ends")
-            self.events += 2
+        yield self.env.process(self.respond(self.diagnosis(), name))
+        if serving_hit and not spare_free:
+            self.backlog.put((self.followup(), H_FOLLOWUP))
         yield self.env.timeout(self.replacement())
         self.events += 1
         self.settle()
@@ -161,79 +280,165 @@ class FleetPath:
         self.pending -= 1
         self.log(f"{name}: spare took over")
 
+    # --- provider outages -----------------------------------------------------------------------
     def outages(self) -> Steps:
         while self.outage_rate > 0:
             yield self.env.timeout(self.rng.exponential(1.0 / self.outage_rate))
             if self.env.now >= self.horizon:
                 return
-            self.out[4, self.month(self.env.now)] += 1
-            self.settle()
-            self.outage += 1
-            self.log("provider outage starts")
-            yield self.env.timeout(self.outage_len())
-            self.events += 2
-            self.settle()
-            self.outage -= 1
-            self.log("provider outage ends")
+            self.env.process(self.provider_outage(self.outage_len()))
 
+    def outage_at(self, hour: float, hours: float) -> None:
+        """Script a provider outage from ``hour`` for ``hours``."""
+        def later() -> Steps:
+            yield self.env.timeout(hour)
+            yield self.env.process(self.provider_outage(hours))
+
+        self.env.process(later())
+
+    def provider_outage(self, hours: float) -> Steps:
+        self.out[N_OUTAGES, self.month(self.env.now)] += 1
+        self.counts["outage"] += 1
+        name = f"outage {self.counts['outage']}"
+        self.settle()
+        self.outage += 1
+        self.log(f"{name}: starts")
+        self.env.process(self.respond(0.0, name, "status update"))  # answered; nothing of ours to repair
+        yield self.env.timeout(hours)
+        self.events += 2
+        self.settle()
+        self.outage -= 1
+        self.log(f"{name}: ends")
+        self.backlog.put((self.followup(), H_FOLLOWUP))
+
+    # --- changes --------------------------------------------------------------------------------
+    def changes(self) -> None:
+        """Deploys and config pushes: Poisson in working hours (people push changes at work). A
+        change is planned work: its review and rollout hours are booked, not queued for; only the
+        changes that fail become processes (drawn up front: the rest change no state)."""
+        if self.change_rate <= 0:
+            return
+        cov = self.fi.coverage
+        working = self.horizon / 168.0 * cov.working_hours_per_week
+        count = int(self.rng.poisson(self.change_rate * working))
+        at = cov.working_clock(np.sort(self.rng.random(count)) * working)
+        months = np.minimum((at // self.H).astype(int), self.months - 1)
+        np.add.at(self.out[N_CHANGES], months, 1.0)
+        np.add.at(self.out[H_CHANGE], months, self.fi.change_hours.sample(self.rng, count))
+        fails = self.rng.random(count) < self.change_failure
+        for hour in at[fails]:
+            self.change_at(float(hour), True, booked=True)
+        self.events += count
+
+    def rollout(self, fails: bool | None = None) -> None:
+        """A change goes live; with the change failure rate it causes an incident."""
+        self.out[N_CHANGES, self.month(self.env.now)] += 1
+        if fails is None:
+            fails = bool(self.rng.random() < self.change_failure)
+        if fails:
+            self.env.process(self.bad_change(self.impact()))
+
+    def change_at(self, hour: float, fails: bool, impact: float | None = None, booked: bool = False) -> None:
+        """Script a change going live at ``hour`` (failing or not; an impact to replay); ``booked``
+        when its count is already booked (the drawn changes)."""
+        def later() -> Steps:
+            yield self.env.timeout(hour)
+            if not booked:
+                self.out[N_CHANGES, self.month(self.env.now)] += 1
+            if fails:
+                yield self.env.process(self.bad_change(self.impact() if impact is None else impact))
+
+        self.env.process(later())
+
+    def bad_change(self, impact: float) -> Steps:
+        """A bad change fails ``impact`` of the requests until it is detected, the page answered,
+        the cause found and the change rolled back; then it is followed up."""
+        self.counts["change"] += 1
+        name = f"bad change {self.counts['change']}"
+        m = self.month(self.env.now)
+        self.out[N_CHANGE_INCIDENTS, m] += 1
+        self.settle()
+        self.impacts.append(impact)
+        self.log(f"{name}: live, failing {100 * impact:.0f}% of requests")
+        yield self.env.timeout(self.detection())
+        self.log(f"{name}: detected")
+        yield self.env.process(self.respond(self.diagnosis() + self.mitigation(), name, "rollback"))
+        self.events += 2
+        self.settle()
+        self.impacts.remove(impact)
+        self.log(f"{name}: rolled back")
+        self.backlog.put((self.followup(), H_FOLLOWUP))
+
+    # --- patching and upgrades --------------------------------------------------------------------
     def patching(self) -> Steps:
         for m in range(self.months):
             offset = self.fi.maintenance_start
             start = m * self.H + (self.rng.uniform(0.0, min(168.0, self.H / 2)) if offset is None else offset)
             yield self.env.timeout(start - self.env.now)
-            with self.engineers.request(priority=PATCHING) as req:
-                yield req
-                self.log("patching starts")
-                hours = self.maintenance()
-                self.work(PATCHING, hours)
-                self.env.process(self.rolling_restart(self.month(self.env.now)))
-                yield self.env.timeout(hours)
-                self.log("patching ends")
-                self.events += 3
+            if not self.engineers.take():
+                yield self.engineers.request(PATCHING)
+            self.log("patching starts")
+            hours = self.maintenance()
+            self.work(H_PATCHING, hours)
+            self.rolling_restart(self.month(self.env.now))
+            yield self.env.timeout(hours)
+            self.engineers.release()
+            self.log("patching ends")
+            self.events += 3
+            self.rollout()  # a patch is a change too
 
-    def rolling_restart(self, m: int) -> Steps:
+    def rolling_restart(self, m: int) -> None:
+        """One replica at a time is out for the fleet's restart (a callback, not a process)."""
         self.settle()
-        self.down += 1  # one replica at a time is out
+        self.down += 1
         self.log("rolling restart starts")
-        yield self.env.timeout(self.fleet[m] * self.restart())
+        self.env.timeout(self.fleet[m] * self.restart()).callbacks.append(self._restarted)
+
+    def _restarted(self, _event: object) -> None:
         self.events += 1
         self.settle()
         self.down -= 1
         self.log("rolling restart ends")
 
+    def queue(self, hours: float, upgrade: bool = False) -> None:
+        """Script backlog work (an upgrade project or a follow-up) of ``hours``, queued now."""
+        self.backlog.put((hours, H_UPGRADE if upgrade else H_FOLLOWUP))
+
     def upgrades(self) -> Steps:
-        """Upgrade projects arrive (Poisson) into a backlog the engineers work through."""
+        """Upgrade projects arrive (Poisson) into the backlog the engineers work through."""
         while self.upgrade_rate > 0:
             yield self.env.timeout(self.rng.exponential(1.0 / self.upgrade_rate))
             self.events += 1
             if self.env.now >= self.horizon:
                 return
-            yield self.backlog.put(self.weeks() * ENGINEER_WEEK_HOURS)
+            yield self.backlog.put((self.weeks() * ENGINEER_WEEK_HOURS, H_UPGRADE))
 
-    def upgrade_worker(self) -> Steps:
-        """One engineer's stream of upgrade work: a working-day block at a time, at the pace of
-        their working week; an incident arriving mid-block waits for it to end."""
+    def backlog_worker(self) -> Steps:
+        """One engineer's stream of backlog work (follow-ups and upgrades, first come first
+        served): a working-day block at a time, at the pace of their working week; an incident
+        arriving mid-block waits for it to end. A finished upgrade is deployed: a change."""
         while True:
-            remaining = yield self.backlog.get()
+            remaining, row = yield self.backlog.get()
             while remaining > 1e-9:
-                with self.engineers.request(priority=UPGRADE) as req:
-                    yield req
-                    block = min(WORK_BLOCK_HOURS, remaining)
-                    self.work(UPGRADE, block)
-                    yield self.env.timeout(block)
-                    self.events += 2
+                if not self.engineers.take():
+                    yield self.engineers.request(BACKLOG)
+                block = min(WORK_BLOCK_HOURS, remaining)
+                self.work(row, block)
+                self.log(f"{'upgrade' if row == H_UPGRADE else 'follow-up'} work: {block:g} h")
+                self.env.timeout(block).callbacks.append(self.engineers.release)  # free at the block's end
                 remaining -= block
-                yield self.env.timeout(self.fi.block_interval_hours - block)  # until the next working day
-                self.events += 1
+                yield self.env.timeout(self.fi.block_interval_hours)  # the next working day
+                self.events += 3
+            if row == H_UPGRADE:
+                self.rollout()
 
     def run(self) -> np.ndarray:
-        """Simulate the horizon; returns (5, months): downtime, incident, patching and upgrade
-        hours, incidents."""
-        self.backlog = simpy.Store(self.env)
+        """Simulate the horizon; returns (ROWS, months)."""
         for proc in (self.faults(), self.outages(), self.patching(), self.upgrades()):
             self.env.process(proc)
+        self.changes()
         for _ in range(max(self.fi.engineers, 1)):
-            self.env.process(self.upgrade_worker())
+            self.env.process(self.backlog_worker())
         self.env.run(until=self.horizon)
         self.settle()
         return self.out
@@ -244,7 +449,7 @@ def simulate_des(fi: FleetInputs, key: str, sc: Scenario) -> FleetOutcome:
     ``SeedSequence(seed, spawn_key=(b, crc32(key), i))``: results depend on the seed and the path
     alone, never on chunking or workers."""
     tag = zlib.crc32(f"{key}.des".encode())
-    out = np.zeros((5, fi.months, fi.n))
+    out = np.zeros((ROWS, fi.months, fi.n))
     events = 0
     col = 0
     for b, size in zip(sc.blocks, sc.sizes, strict=True):
@@ -254,6 +459,5 @@ def simulate_des(fi: FleetInputs, key: str, sc: Scenario) -> FleetOutcome:
             out[:, :, col] = path.run()
             events += path.events
             col += 1
-    outcome = FleetOutcome(np.minimum(out[0], fi.hours_per_month), out[1], out[2], out[3], out[4])
-    outcome.events = events
-    return outcome
+    out[DOWNTIME] = np.minimum(out[DOWNTIME], fi.hours_per_month)
+    return FleetOutcome(out, events)

@@ -40,6 +40,7 @@ def price_self_hosted(opt: SelfHostedOption, key: str, ctx: PricingContext, inde
         overflow = opt.fleet.overflow
         pricer = api_pricer(ctx, overflow) if overflow is not None else None
         outcome = check_fleet(opt.fleet, f"{key}.fleet", ctx.scenario, ctx.tokens, days, pricer)
+        sizing = outcome.sizing
         lines.extend(outcome.lines)
         metrics.update(outcome.metrics)
     serving = opt.capacity if opt.capacity is not None else opt.fleet
@@ -66,7 +67,7 @@ def _add_ops(opt: SelfHostedOption, key: str, ctx: PricingContext, sizing: Sizin
     else:
         spare, per_replica = 0, 1
     required: np.ndarray | float
-    if sizing is not None:
+    if sizing is not None and cap is not None:
         required = sizing.serving
     elif fleet is not None and ops.replicas is None:
         required = float(replicas_of(fleet) - fleet.spare_replicas)
@@ -75,8 +76,10 @@ def _add_ops(opt: SelfHostedOption, key: str, ctx: PricingContext, sizing: Sizin
     spare = ops.spare_replicas if ops.spare_replicas is not None else spare
     per_replica = ops.gpus_per_replica or per_replica
     pricer = api_pricer(ctx, ops.fallback) if ops.fallback is not None else None
+    load = None if sizing is None else sizing.load  # the traffic, in replicas at the planned batch
+    peak = None if sizing is None else sizing.peak_to_average
     result = fleet_ops(ops, key, ctx.scenario, ctx.tokens, required, spare, per_replica, ctx.hours_per_month,
-                       ctx.ops_engine, pricer)
+                       ctx.ops_engine, pricer, load, peak)
     ctx.ops_events += result.events
     lines.extend(result.lines)
     unserved = metrics.get("unserved_tokens")

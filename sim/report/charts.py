@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,10 +17,10 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from sim.analysis.bands import level_label  # noqa: E402
 from sim.analysis.quantiles import band  # noqa: E402
-from sim.config import option_index  # noqa: E402
 from sim.fmt import tick_money  # noqa: E402
-from sim.report.axes import CATEGORY_COLORS, COLORS, DPI, band_levels, grid, money_axis, months_axis, series, title  # noqa: E402
+from sim.report.axes import CATEGORY_COLORS, COLORS, DPI, band_levels, money_axis, months_axis, series, title  # noqa: E402
 from sim.report.capacity_charts import capacity_chart, capacity_options, utilization_chart  # noqa: E402
+from sim.report.ops_charts import availability_chart, engineer_chart, frontier_chart, ops_options  # noqa: E402
 from sim.result import Result  # noqa: E402
 
 if TYPE_CHECKING:
@@ -153,75 +154,6 @@ def lines_chart(result: Result, path: Path) -> None:
     plt.close(fig)
 
 
-def _ops_options(result: Result) -> list:
-    return [o for o in result.options if "availability" in o.metrics]
-
-
-def availability_chart(result: Result, bands: pd.DataFrame, path: Path) -> None:
-    """Monthly availability per option (median and bands) against its SLA target, one panel each."""
-    opts = _ops_options(result)
-    fig, axes = grid(len(opts))
-    outer, inner, center = band_levels(result.percentile_levels)
-    months = np.arange(1, result.months + 1)
-    for i, (ax, opt) in enumerate(zip(axes, opts, strict=True)):
-        color = COLORS[i % 10]
-        spec = result.experiment.options[option_index(result.experiment, opt.name)].ops
-        assert spec is not None
-        target = spec.sla_target
-        lo = series(bands, opt.name, "availability", outer[0])
-        hi = series(bands, opt.name, "availability", outer[1])
-        ax.fill_between(months, 100 * lo, 100 * hi, color=color, alpha=0.2, lw=0,
-                        label=f"P{level_label(outer[0])}–P{level_label(outer[1])}")
-        if inner is not None:
-            ax.fill_between(months, 100 * series(bands, opt.name, "availability", inner[0]),
-                            100 * series(bands, opt.name, "availability", inner[1]), color=color, alpha=0.4,
-                            lw=0, label=f"P{level_label(inner[0])}–P{level_label(inner[1])}")
-        if center is not None:
-            ax.plot(months, 100 * series(bands, opt.name, "availability", center), color=color, lw=1.8,
-                    label="median")
-        ax.axhline(100 * target, color="black", ls="--", lw=1, label=f"SLA {100 * target:g}%")
-        bottom = min(float(lo.min()), target)
-        ax.set_ylim(100 * bottom - 0.15 * (100 - 100 * bottom) - 0.01, 100.0 + 0.05 * (100 - 100 * bottom) + 0.001)
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:.2f}%"))
-        ax.set_title(opt.name, fontsize=10)
-        months_axis(ax, result.months)
-        ax.grid(alpha=0.3)
-        if i == 0:
-            ax.set_ylabel("Availability")
-            ax.legend(fontsize=7, loc="lower left")
-    fig.suptitle(title(result, f"monthly availability ({result.ops_engine} operations model)"), fontsize=12)
-    fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
-
-
-def engineer_chart(result: Result, path: Path) -> None:
-    """Mean engineer hours per month by cause, per self-hosted option with an operations model."""
-    opts = [o for o in _ops_options(result) if "engineer_hours_upgrades" in o.metrics]
-    fig, ax = plt.subplots(figsize=(9, 0.6 * len(opts) + 2.0))
-    causes = (("engineer_hours_incidents", "incidents", "#d62728"),
-              ("engineer_hours_patching", "patching", "#ff7f0e"),
-              ("engineer_hours_upgrades", "model upgrades", "#1f77b4"))
-    for i, opt in enumerate(opts):
-        left = 0.0
-        for metric, label, color in causes:
-            value = float(opt.metrics[metric].mean(dtype=np.float64))
-            ax.barh(i, value, left=left, color=color, label=label if i == 0 else None, height=0.6)
-            left += value
-        ax.text(left, i, f" {left:,.0f} h", va="center", fontsize=8)
-    ax.set_yticks(range(len(opts)), [o.name for o in opts])
-    ax.invert_yaxis()
-    ax.set_xlabel("Mean engineer hours per month")
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
-    ax.set_xlim(0, ax.get_xlim()[1] * 1.12)  # room for the totals
-    fig.legend(fontsize=8, ncol=3, loc="lower center", frameon=False)
-    ax.grid(alpha=0.3, axis="x")
-    ax.set_title(title(result, "engineer hours by cause"))
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
-
-
 def tornado_chart(result: Result, table: pd.DataFrame, path: Path, top: int = 10) -> None:
     """Spearman rank correlation of the top inputs with each self-hosted total (one panel each);
     the grey band is sampling noise (±2/√n)."""
@@ -298,6 +230,36 @@ def scenario_chart(result: Result, scenarios: list[tuple[str, Result]], path: Pa
     plt.close(fig)
 
 
+#: the charts a forked worker draws (set in the parent before the fork; lambdas need no pickling)
+_PENDING: dict[str, tuple[str, Callable[[Path], None]]] = {}
+
+
+def _draw_one(task: tuple[str, str]) -> str:
+    key, folder = task
+    name, draw = _PENDING[key]
+    draw(Path(folder) / name)
+    return key
+
+
+def _draw_all(charts: dict[str, tuple[str, Callable[[Path], None]]], folder: Path, workers: int) -> None:
+    """Draw every chart: in forked workers when the run had several (the charts are independent
+    and matplotlib is single-threaded), else one after the other."""
+    if workers <= 1 or len(charts) < 3:
+        for name, draw in charts.values():
+            draw(folder / name)
+        return
+    from sim.parallel import worker_pool
+
+    _PENDING.clear()
+    _PENDING.update(charts)
+    try:
+        with worker_pool(min(workers, len(charts))) as pool:
+            for _ in pool.imap_unordered(_draw_one, [(key, str(folder)) for key in charts]):
+                pass
+    finally:
+        _PENDING.clear()
+
+
 def write_charts(study: Study, bands: pd.DataFrame, folder: Path) -> dict[str, str]:
     """Write every chart; returns name -> path relative to the report folder."""
     result = study.result
@@ -318,12 +280,11 @@ def write_charts(study: Study, bands: pd.DataFrame, folder: Path) -> dict[str, s
     sens = study.sensitivity()
     if len(sens):
         charts["tornado"] = ("tornado.png", lambda p: tornado_chart(result, sens, p))
-    if _ops_options(result):
+    if ops_options(result):
         charts["availability"] = ("availability.png", lambda p: availability_chart(result, bands, p))
+        charts["frontier"] = ("frontier.png", lambda p: frontier_chart(result, p))
         if any("engineer_hours_upgrades" in o.metrics for o in result.options):
             charts["engineers"] = ("engineer_hours.png", lambda p: engineer_chart(result, p))
-    out = {}
-    for key, (name, draw) in charts.items():
-        draw(folder / name)
-        out[key] = f"charts/{name}"
+    _draw_all(charts, folder, result.workers)
+    out = {key: f"charts/{name}" for key, (name, _) in charts.items()}
     return out

@@ -9,11 +9,11 @@ import pandas as pd
 from sim.analysis.bands import level_label
 from sim.analysis.quantiles import p95_precision
 from sim.analysis.risk import article_rule
-from sim.config import option_index
 from sim.fmt import money, pct, ratio
 from sim.names import shown
 from sim.report.capacity import capacity_section
 from sim.report.document import Document
+from sim.report.operations import ops_section
 from sim.result import Result
 from sim.specs import given
 
@@ -78,7 +78,7 @@ def build_document(study: Study, summary: pd.DataFrame, charts: dict[str, str],
     doc.image(charts["lines"], "Cost breakdown by category")
 
     capacity_section(doc, result, charts)
-    _ops_section(doc, result, charts)
+    ops_section(doc, result, charts)
     _lines_section(doc, result)
     _precision_section(doc, result, summary)
     _method_section(doc, result)
@@ -221,36 +221,6 @@ def _claims_section(doc: Document, study: Study) -> None:
                "verdict", "source"], rows)
     bad = sum(not c.supported for c in checks)
     doc.p(f"{len(checks) - bad} of {len(checks)} claims match the model; {bad} differ.")
-
-
-def _ops_section(doc: Document, result: Result, charts: dict[str, str]) -> None:
-    opts = [o for o in result.options if "availability" in o.metrics]
-    if not opts:
-        return
-    doc.h(2, "Operations")
-    engine = "discrete-event (SimPy, engineers contend)" if result.ops_engine == "des" else \
-        "vectorised (no contention for engineers)"
-    doc.p(f"Operations model: {engine}. Downtime is full-outage-equivalent hours of missing serving "
-          "capacity; availability = 1 − downtime ÷ hours in the month; a month below the SLA target is a breach.")
-    rows = []
-    for opt in opts:
-        spec = result.experiment.options[option_index(result.experiment, opt.name)].ops
-        assert spec is not None
-        m = opt.metrics
-        monthly_avail = m["availability"].astype("float64")
-        breach_any = float((m["sla_breach"].max(axis=0) > 0).mean())
-        hours = {k: float(m[k].mean(dtype="float64")) for k in
-                 ("engineer_hours_incidents", "engineer_hours_patching", "engineer_hours_upgrades") if k in m}
-        rows.append([opt.name, f"{100 * float(monthly_avail.mean()):.3f}%", f"{100 * spec.sla_target:g}%",
-                     f"{100 * float(m['sla_breach'].mean(dtype='float64')):.1f}%", pct(breach_any),
-                     f"{float(m['downtime_hours'].mean(dtype='float64')):.2f}",
-                     f"{float(m['incidents'].mean(dtype='float64')):.2f}",
-                     " / ".join(f"{v:,.1f}" for v in hours.values()) if hours else "–"])
-    doc.table(["option", "mean availability", "SLA target", "months in breach", "P(any breach)",
-               "downtime h/month", "incidents/month", "engineer h/month: incidents / patching / upgrades"], rows)
-    doc.image(charts["availability"], "Availability per month")
-    if "engineers" in charts:
-        doc.image(charts["engineers"], "Engineer hours by cause")
 
 
 def _lines_section(doc: Document, result: Result) -> None:
