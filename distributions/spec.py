@@ -25,6 +25,7 @@ from distributions.continuous import (
     Uniform,
 )
 from distributions.discrete import Bernoulli, Empirical, Poisson
+from distributions.hints import teach
 from distributions.mixture import Mixture
 from distributions.numbers import parse_number
 from distributions.processes import GBM, Jumps, MeanReverting, Process, Trend
@@ -203,7 +204,7 @@ def parse_distribution(value: Any) -> Distribution:
     try:
         return Fixed(parse_number(value))
     except ValueError as exc:
-        raise SpecError(str(exc)) from None
+        raise SpecError(teach(value) if isinstance(value, str) else str(exc)) from None
 
 
 def _param(table: Mapping[str, Any], key: str, default: Any = None) -> Distribution:

@@ -36,6 +36,11 @@ def _too_deep(node: object, depth: int = 0) -> list[object] | None:
     return None
 
 
+#: pydantic's bound errors -> (symbol, ctx key): "must be > 0, got -5"
+_BOUNDS = {"greater_than": (">", "gt"), "greater_than_equal": (">=", "ge"), "less_than": ("<", "lt"),
+           "less_than_equal": ("<=", "le")}
+
+
 def _format(err: ErrorDetails) -> tuple[str, str]:
     loc = list(err["loc"])
     # drop the discriminator tag pydantic inserts after options[i]
@@ -61,6 +66,9 @@ def _format(err: ErrorDetails) -> tuple[str, str]:
         return dotted([*loc, "kind"]), 'required: kind = "api" or "self_hosted"'
     if kind == "finite_number":
         return dotted(loc), "must be a finite number (not nan or inf)"
+    if kind in _BOUNDS:
+        symbol, key = _BOUNDS[kind]
+        return dotted(loc), f"must be {symbol} {ctx[key]:g}, got {err['input']!r}"
     return dotted(loc), err["msg"].removeprefix("Value error, ")
 
 

@@ -27,6 +27,7 @@ from distributions import (
     parse_distribution,
     parse_spec,
 )
+from distributions.numbers import parse_number
 from distributions.processes import GBM, MeanReverting, Trend
 
 
@@ -70,6 +71,7 @@ class SpecField:
     unit: str = ""
     hint: str = ""  # shown when the value is too large (e.g. percentages written without "%")
     allow_ref: bool = True
+    no_ref: str = "this value is drawn per event, so it cannot be shared"  # why, when allow_ref is False
 
     def check(self, dist: Distribution) -> None:
         """Raise SpecError if ``dist`` leaves [low, high] or its mean or P95 exceeds the cap."""
@@ -103,8 +105,7 @@ class SpecField:
         if match:
             if not self.allow_ref:
                 raise PydanticCustomError("spec", "{message}", {
-                    "message": "a [market] reference is not allowed here: this value is drawn per event, "
-                               "so it cannot be shared", "subpath": ""})
+                    "message": f"a [market] reference is not allowed here: {self.no_ref}", "subpath": ""})
             return Ref(match.group(1), self)
         try:
             spec = parse_spec(value) if self.allow_process else parse_distribution(value)
@@ -217,6 +218,35 @@ def iter_specs(node: object, loc: tuple = ()) -> Iterator[tuple[tuple, object, S
             yield from iter_specs(item, (*loc, i))
 
 
+def _plain_number(value: Any) -> Any:
+    """A fixed number as people write it ("$25k", "$5,100", "99.9%", "10k"); not a distribution."""
+    if isinstance(value, str):
+        try:
+            return parse_number(value)
+        except ValueError:
+            raise ValueError(f'"{value}": not a number; write e.g. 25000, "$25k", "$25,000", "40%" (a fixed '
+                             "number: this field takes no distribution)") from None
+    return value
+
+
+def _whole_number(value: Any) -> Any:
+    """A whole number, also written "10k" or "1,000"."""
+    if isinstance(value, str):
+        try:
+            value = parse_number(value)
+        except ValueError:
+            raise ValueError(f'"{value}": not a whole number; write e.g. 12, "10k", "1,000"') from None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+#: a fixed number that also reads "$25k", "$5,100", "40%" (budgets, SLOs, claims, shocks)
+Number = Annotated[float, BeforeValidator(_plain_number)]
+#: a fixed whole number that also reads "10k", "1,000" (paths, GPUs, engineers)
+Whole = Annotated[int, BeforeValidator(_whole_number)]
+
+
 # --- field types: range, plausible ceiling (each ceiling far above any real deployment) ---------
 _PCT = 'write percentages with "%", e.g. "5% to 15%"'
 #: $ per month of one cost line (a billion dollars a month)
@@ -267,4 +297,6 @@ Volatility = spec_type(high=1.0, hint=_PCT)  # month-to-month noise in volume
 #: relative change per year: never below -100%, at most +1,000%
 Change = spec_type(low=-1.0, high=10.0, hint=_PCT)
 #: [market] entries: checked against the ceiling of each field that references them
-AnySpec = spec_type(allow_process=True, low=None, allow_ref=False)
+AnySpec = spec_type(allow_process=True, low=None, allow_ref=False,
+                    no_ref="a [market] entry is the shared value itself, so it cannot refer to an entry (itself "
+                           "or another); write its number, distribution or process here")

@@ -35,7 +35,26 @@ CASES = [
      'options[1].costs[1].monthy: unknown key (did you mean "monthly"?)'),
     ("typo_section", ("experimnt",), {"name": "x"}, 'experimnt: unknown key (did you mean "experiment"?)'),
     ("wrong_type_int", ("experiment", "horizon_months"), "ten",
-     "experiment.horizon_months: Input should be a valid integer, unable to parse string as an integer"),
+     'experiment.horizon_months: "ten": not a whole number; write e.g. 12, "10k", "1,000"'),
+    ("negative_budget", ("budget",), {"monthly": -5}, "budget.monthly: must be > 0, got -5"),
+    ("call_spelling", ("workload", "monthly_growth"), "normal(0.1, 0.03)",
+     'workload.monthly_growth: "normal(0.1, 0.03)": not a number; a distribution is written as the table '
+     '{ dist = "normal", mean = 0.1, sd = 0.03 } or as the 90% interval "0.0507 to 0.149"'),
+    ("dash_range", ("workload", "input_tokens_per_day"), "5M-7M",
+     'workload.input_tokens_per_day: "5M-7M": not a number; a range is written "5M to 7M" (a 90% interval: P5 5M, '
+     'P95 7M) or { dist = "uniform", low = "5M", high = "7M" }'),
+    ("lognormal_call", ("workload", "input_tokens_per_day"), "lognormal(24M, 3M)",
+     'workload.input_tokens_per_day: "lognormal(24M, 3M)": not a number; a distribution is written as the table '
+     '{ dist = "lognormal", mean = "24M", sd = "3M" } or as about the 90% interval "19.1M to 28.9M"'),
+    ("word", ("options", 1, "costs", 1, "monthly"), "about 300",
+     'options[1].costs[1].monthly: "about 300": not a number; write a number (2.5, "3M", "40%", "$5,100"), a 90% '
+     'interval ("300 to 600") or a distribution table such as { dist = "pert", low = 300, mode = 420, high = 800 }'),
+    ("budget_range", ("budget",), {"monthly": "25k-30k"},
+     'budget.monthly: "25k-30k": not a number; write e.g. 25000, "$25k", "$25,000", "40%" (a fixed number: this '
+     "field takes no distribution)"),
+    ("market_self_reference", ("market",), {"gpu": "market.gpu"},
+     "market.gpu: a [market] reference is not allowed here: a [market] entry is the shared value itself, so it "
+     "cannot refer to an entry (itself or another); write its number, distribution or process here"),
     ("b_less_than_a", ("options", 1, "costs", 1, "monthly"), "5 to 3",
      'options[1].costs[1].monthly: "5 to 3": upper bound must exceed lower'),
     ("negative_price", ("options", 0, "input_per_million"), -2.5,
@@ -106,6 +125,32 @@ def test_malformed_file_exits_2_with_dotted_path(case, tmp_path: Path, capsys) -
     assert "Traceback" not in err
     assert not out.exists()
     assert list(tmp_path.iterdir()) == [exp_file]  # no temp folder left behind either
+
+
+def test_money_and_counts_read_as_people_write_them(tmp_path: Path) -> None:
+    """"$25k" and "$250,000" in a budget, "2k" paths: the forms the docs promise for any numeric field."""
+    from sim.loader import parse_experiment
+
+    doc = {**copy.deepcopy(BASE), "budget": {"monthly": "$25k", "total": "$250,000"}}
+    doc["experiment"] = {**doc["experiment"], "paths": "2k"}
+    exp = parse_experiment(doc)
+    assert (exp.budget.monthly, exp.budget.total, exp.experiment.paths) == (25_000.0, 250_000.0, 2000)
+
+
+def test_sweeping_a_correlated_input_names_the_entry_to_drop(tmp_path: Path, capsys) -> None:
+    doc = copy.deepcopy(BASE)
+    doc["workload"]["monthly_growth"] = "2% to 8%"
+    doc["market"] = {"gpu": "2 to 3.5"}
+    doc["options"][1]["costs"][0]["hourly_price"] = "market.gpu"
+    doc["correlations"] = [{"a": "workload.monthly_growth", "b": "market.gpu", "rank_correlation": 0.5}]
+    f = tmp_path / "c.toml"
+    f.write_text(to_toml(doc))
+    assert main(["sweep", str(f), "--vary", "market.gpu=1,2", "--out", str(tmp_path / "o")]) == 2
+    assert capsys.readouterr().err == (
+        f"{f}: --vary market.gpu: a swept input is fixed at each point, so it cannot keep its rank correlation: "
+        'drop [[correlations]] entry 1 of 1 (a = "workload.monthly_growth", b = "market.gpu", rank_correlation = '
+        "0.5) from the file, or sweep another input\n")
+    assert not (tmp_path / "o").exists()
 
 
 def test_invalid_toml_and_missing_file(tmp_path: Path, capsys) -> None:

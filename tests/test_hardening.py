@@ -284,8 +284,7 @@ INPUT_AT_FAULT = [
     ("nested_mixture_200", {"options__1__costs__1__monthly": _nest(200, "5", "mixture")}, "nested too deeply"),
     ("nested_table_200", {"options__1__costs__1__monthly": _nest(200, "5", "table")}, "nested more than 24 levels"),
     ("nested_array_200", {"options__1__costs__1__monthly": _nest(200, "5", "array")}, "nested more than 24 levels"),
-    ("horizon_600", {"experiment__horizon_months": 600}, "experiment.horizon_months: Input should be less than or "
-                                                         "equal to 240"),
+    ("horizon_600", {"experiment__horizon_months": 600}, "experiment.horizon_months: must be <= 240, got 600"),
     ("growth_20pct_240m", {"experiment__horizon_months": 240, "workload__monthly_growth": 0.2},
      "workload.monthly_growth: at its P95 growth, traffic would reach"),
     ("growth_5_to_15", {"workload__monthly_growth": "5 to 15"}, 'write percentages with "%"'),

@@ -10,7 +10,19 @@ import numpy as np
 from pydantic import AfterValidator, Field, model_validator
 
 from sim.names import Name
-from sim.specs import Change, Fraction, HourlyPrice, HourlyPricePath, Month, Multiple, OneOff, Strict, Tokens
+from sim.specs import (
+    Change,
+    Fraction,
+    HourlyPrice,
+    HourlyPricePath,
+    Month,
+    Multiple,
+    Number,
+    OneOff,
+    Strict,
+    Tokens,
+    Whole,
+)
 
 Precision = Literal["bf16", "fp8", "int4"]
 #: the tensor-parallel widths "auto" tries (one node's NVLink domain)
@@ -63,7 +75,7 @@ class ModelUpgrade(Strict):
     arrives: Month  # the month it is available (beyond the horizon: never)
     throughput_change: Change = 0.0  # tokens/s per replica at the SLO, relative to the current model
     migration_cost: OneOff = 0.0
-    evaluation_months: int = Field(default=0, ge=0, le=24)  # months before it takes the traffic
+    evaluation_months: Whole = Field(default=0, ge=0, le=24)  # months before it takes the traffic
 
 
 class Serving(Strict):
@@ -76,9 +88,9 @@ class Serving(Strict):
     # assumption: chat/RAG prompts; output per request follows the workload's output/input ratio
     prompt_tokens: Tokens = "500 to 2000"
     prefix_cache_hit: Fraction = 0.0  # share of prompt tokens served from the prefix cache
-    tpot_slo_ms: float = Field(default=50.0, gt=0, le=10_000)  # time per output token (~20 tok/s per user)
-    ttft_slo_ms: float = Field(default=2000.0, gt=0, le=600_000)  # time to first token, under load
-    max_batch: int = Field(default=256, ge=1, le=100_000)  # vLLM's default max_num_seqs
+    tpot_slo_ms: Number = Field(default=50.0, gt=0, le=10_000)  # time per output token (~20 tok/s per user)
+    ttft_slo_ms: Number = Field(default=2000.0, gt=0, le=600_000)  # time to first token, under load
+    max_batch: Whole = Field(default=256, ge=1, le=100_000)  # vLLM's default max_num_seqs
     peak_to_average: Multiple = "2 to 3"  # diurnal peak hour / daily mean (assumption; interactive traffic)
     burst_factor: Multiple = 1.2  # head-room for minute-scale bursts above the peak hour (assumption)
     utilization_cap: Fraction = 0.8  # plan replicas to run at most this busy at the burst peak
@@ -97,7 +109,7 @@ class Capacity(Serving):
     tensor_parallel: int | Literal["auto"] = Field(default=1)  # GPUs per replica; "auto" tries 1, 2, 4, 8
     spare_replicas: SparePolicy = 1  # N+1 for failures and rolling restarts; or "N+1 above 2 replicas"
     standby_fraction: Fraction = 0.0  # extra hot-standby replicas as a share of serving ones
-    choose_at: float = Field(default=0.9, gt=0, lt=1)  # demand quantile at which setups are compared
+    choose_at: Number = Field(default=0.9, gt=0, lt=1)  # demand quantile at which setups are compared
 
     @model_validator(mode="after")
     def _widths(self) -> Capacity:
@@ -126,9 +138,9 @@ class Fleet(Serving):
     so that it is checked against the workload on every path and month."""
 
     gpu: str = Field(max_length=100)
-    gpus: int = Field(ge=1, le=1_000_000)  # GPUs rented
-    tensor_parallel: int = Field(default=1, ge=1, le=64)  # GPUs per replica
-    spare_replicas: int = Field(default=0, ge=0, le=MAX_SPARES)  # replicas kept out of serving
+    gpus: Whole = Field(ge=1, le=1_000_000)  # GPUs rented
+    tensor_parallel: Whole = Field(default=1, ge=1, le=64)  # GPUs per replica
+    spare_replicas: Whole = Field(default=0, ge=0, le=MAX_SPARES)  # replicas kept out of serving
     # tokens beyond the fleet: an API option's name, "cheapest" (the API with the lowest list
     # price), or none (unserved)
     overflow: str | None = Field(default=None, max_length=100)
@@ -137,14 +149,14 @@ class Fleet(Serving):
 class SizeFor(Strict):
     """Size a reservation for the ``quantile`` of GPUs needed in ``month`` across paths."""
 
-    month: int = Field(ge=1)
-    quantile: float = Field(gt=0, lt=1)
+    month: Whole = Field(ge=1)
+    quantile: Number = Field(gt=0, lt=1)
 
 
 class EarlyTermination(Strict):
     """End the reservation at ``month``: pay ``fee_share`` of the remaining commitment then."""
 
-    month: int = Field(ge=1)
+    month: Whole = Field(ge=1)
     fee_share: Fraction = 1.0
 
 
@@ -159,17 +171,17 @@ class Provisioning(Strict):
     hourly_price: HourlyPricePath | None = None
     # $/GPU-hour locked at signing (default: that month's on-demand price less the class's discount)
     reserved_price: HourlyPrice | None = None
-    gpus: int | None = Field(default=None, ge=0, le=1_000_000)  # reserved GPUs, or
+    gpus: Whole | None = Field(default=None, ge=0, le=1_000_000)  # reserved GPUs, or
     size_for: SizeFor | None = None  # sized from the demand forecast
-    term_months: int = Field(default=12, ge=1, le=240)
+    term_months: Whole = Field(default=12, ge=1, le=240)
     after_term: Literal["renew", "on_demand"] = "renew"  # renew at the then-market price x discount
     renewal_discount: Fraction | None = None  # default: the class's reservation discount
     early_termination: EarlyTermination | None = None
     spot_discount: Fraction | None = None  # default: the class's spot discount
     preempted_fraction: Fraction = "2% to 10%"  # spot GPU-hours lost to preemption (assumption)
-    lead_time_months: int = Field(default=0, ge=0, le=240)  # months before added GPUs serve
+    lead_time_months: Whole = Field(default=0, ge=0, le=240)  # months before added GPUs serve
     overflow: str | None = Field(default=None, max_length=100)  # an API option's name, "on_demand", or none (unserved)
-    hours_per_month: float | None = Field(default=None, gt=0, le=744)
+    hours_per_month: Number | None = Field(default=None, gt=0, le=744)
 
     @model_validator(mode="after")
     def _consistent(self) -> Provisioning:

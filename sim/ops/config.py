@@ -14,10 +14,12 @@ from sim.specs import (
     Minutes,
     Money,
     MonthlyEventRate,
+    Number,
     OutageRate,
     Strict,
     UpgradeRate,
     Weeks,
+    Whole,
 )
 
 #: Llama 3 training: 268 GPU-attributed interruptions in 54 days on 16,384 H100s ("The Llama 3
@@ -46,9 +48,9 @@ class SelfHostedOps(Strict):
     """Failures, repairs, outages, changes, patching and upgrades of a self-hosted fleet, and the
     on-call coverage that answers them."""
 
-    replicas: int | None = Field(default=None, ge=1, le=100_000)  # serving replicas (default: the capacity model's)
-    spare_replicas: int | None = Field(default=None, ge=0, le=10_000)  # default: the capacity model's, else 0
-    gpus_per_replica: int | None = Field(default=None, ge=1, le=64)  # default: capacity tensor_parallel, else 1
+    replicas: Whole | None = Field(default=None, ge=1, le=100_000)  # serving replicas (default: the capacity model's)
+    spare_replicas: Whole | None = Field(default=None, ge=0, le=10_000)  # default: the capacity model's, else 0
+    gpus_per_replica: Whole | None = Field(default=None, ge=1, le=64)  # default: capacity tensor_parallel, else 1
     gpu_failures_per_year: FaultRate = GPU_FAILURES_PER_YEAR  # per GPU; a fault downs its replica
     # changes: binary and configuration pushes cause most outages (SRE Workbook, appendix C: binary
     # push 37%, configuration push 31%, hardware 2% of outage triggers at Google, 2010-2017)
@@ -66,9 +68,9 @@ class SelfHostedOps(Strict):
     # on-call coverage
     coverage: Literal["24x7", "business_hours", "best_effort"] = "24x7"
     working_hours: tuple[float, float] = (9.0, 17.0)  # local time; hour 0 of a run is Monday 00:00
-    working_days: int = Field(default=5, ge=1, le=7)
+    working_days: Whole = Field(default=5, ge=1, le=7)
     sites: Literal[1, 2] = 1  # follow the sun across two sites: 12-hour shifts
-    rotation: int | None = Field(default=None, ge=1, le=1000)  # engineers on the rotation (default: the minimum)
+    rotation: Whole | None = Field(default=None, ge=1, le=1000)  # engineers on the rotation (default: the minimum)
     rotation_share: Fraction = "10% to 25%"  # share of the rotation's salaries this service carries
     # (assumption: a platform rotation covers several services; the SRE book caps on-call at 25%)
     on_call_stipend: Money = "300 to 1000"  # $ per engineer-week on call (assumption, within the weekly
@@ -83,15 +85,15 @@ class SelfHostedOps(Strict):
     maintenance_hours: Hours = "2 to 6"  # monthly OS/CUDA/driver/framework patching, engineer time (assumption)
     restart_minutes: Minutes = "5 to 20"  # per replica during the rolling restart; a spare hides it
     # hours into each month the patching window starts; default: at random in the first week
-    maintenance_start_hour: float | None = Field(default=None, ge=0, le=168)
+    maintenance_start_hour: Number | None = Field(default=None, ge=0, le=168)
     upgrades_per_year: UpgradeRate = {"dist": "uniform", "low": 2, "high": 3}  # article: 2-3 a year
     upgrade_weeks: Weeks = "2 to 4"  # article: 2-4 engineer-weeks each
-    engineers: int = Field(default=2, ge=0, le=1000)  # engineers who can work on this service at once
-    hours_per_week: float = Field(default=40.0, gt=0, le=168)  # an engineer's working week
+    engineers: Whole = Field(default=2, ge=0, le=1000)  # engineers who can work on this service at once
+    hours_per_week: Number = Field(default=40.0, gt=0, le=168)  # an engineer's working week
     engineer_annual_cost: AnnualCost = "180k to 280k"  # article: Levels.fyi Q1 2026; hourly = / 2080
     # an API option serving the shortfall; none: the traffic is unserved
     fallback: str | None = Field(default=None, max_length=100)
-    sla_target: float = Field(default=0.999, gt=0, le=1)  # article: "99.9% uptime requirements"
+    sla_target: Number = Field(default=0.999, gt=0, le=1)  # article: "99.9% uptime requirements"
     sla_penalty: Money = 0.0  # $ per month below the target (credits owed, penalties)
 
     @model_validator(mode="after")
@@ -120,5 +122,5 @@ class ApiOps(Strict):
     incident_hours: Hours = {"dist": "lognormal", "median": 1.0, "p95": 4.0}
     incident_impact: Fraction = "20% to 50%"  # share of requests failing during an incident (calibration)
     fallback: str | None = Field(default=None, max_length=100)  # another API option taking the traffic; none: lost
-    sla_target: float = Field(default=0.999, gt=0, le=1)
+    sla_target: Number = Field(default=0.999, gt=0, le=1)
     sla_penalty: Money = 0.0
