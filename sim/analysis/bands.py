@@ -19,6 +19,13 @@ def level_label(p: float) -> int | float:
     return int(p) if float(p).is_integer() else float(p)
 
 
+def level_array(levels: list[float]) -> np.ndarray:
+    """The percentile column: whole numbers as int64 when every level is whole (5, 50, 95), else
+    float64 (2.5, 50.0); numeric either way, never an object column."""
+    values = np.asarray(levels, dtype=float)
+    return values.astype(np.int64) if np.all(values == np.round(values)) else values
+
+
 def _rows(option: str, metric: str, values: np.ndarray, levels: list[float], months: np.ndarray) -> pd.DataFrame:
     """values: (levels, len(months)) -> tidy frame."""
     k, m = values.shape
@@ -26,7 +33,7 @@ def _rows(option: str, metric: str, values: np.ndarray, levels: list[float], mon
         "option": option,
         "metric": metric,
         "month": np.tile(months, k),
-        "percentile": np.repeat(np.array([level_label(p) for p in levels], dtype=object), m),
+        "percentile": np.repeat(level_array(levels), m),
         "value": values.ravel(),
     })
 

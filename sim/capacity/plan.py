@@ -5,10 +5,11 @@ figures, the tokens its GPUs could not serve, and the cost."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from sim.capacity.choose import Choice
 from sim.config import SelfHostedOption
-from sim.fmt import money
+from sim.fmt import amount, money, share
 from sim.result import Result
 from sim.specs import given
 
@@ -33,39 +34,56 @@ def candidate_lines(choice: Choice) -> list[str]:
             continue
         verdict = "chosen" if c is choice.winner else ""
         out.append(f"    {str(c.setup):<16} {c.replicas:>8.1f} {c.gpu_hours:>10,.0f} {c.price:>8.2f} "
-                   f"{money(c.cost):>12} {100 * c.utilization:>10.2g}%  {verdict}")
+                   f"{money(c.cost):>12} {share(c.utilization):>11}  {verdict}")
     return out
 
 
-def plan_lines(result: Result) -> list[str]:
-    out = []
+def plan_table(result: Result) -> pd.DataFrame:
+    """The median path's month-by-month plan of every checked option (the rows of capacity.csv)."""
     days = result.experiment.experiment.days_per_month
+    tokens = given(result.tokens)
+    rows = []
+    for opt in (o for o in result.options if "gpus" in o.metrics):
+        by_month, m, p = given(opt.by_month), opt.metrics, median_path(opt.totals)
+        for t in range(result.months):
+            month_tokens, cost = float(tokens[t, p]), float(by_month[t, p])
+            rows.append({"option": opt.name, "month": t + 1, "path": p, "tokens_per_day": month_tokens / days,
+                         "gpus_needed": float(m["gpus_needed"][t, p]), "gpus": float(m["gpus"][t, p]),
+                         "utilization": float(m["utilization"][t, p]),
+                         "busy_fraction": float(m["busy_fraction"][t, p]),
+                         "unserved_tokens_per_day": float(m["shortfall_tokens"][t, p]) / days, "cost": cost,
+                         "cost_per_million_tokens": cost / month_tokens * 1e6 if month_tokens > 0 else float("nan")})
+    return pd.DataFrame(rows, columns=PLAN_COLUMNS)
+
+
+PLAN_COLUMNS = ["option", "month", "path", "tokens_per_day", "gpus_needed", "gpus", "utilization", "busy_fraction",
+                "unserved_tokens_per_day", "cost", "cost_per_million_tokens"]
+
+
+def plan_lines(result: Result) -> list[str]:
+    """The plan as the terminal shows it: per checked option, its setups and its month rows."""
+    out = []
     checked = [(i, o) for i, o in enumerate(result.options) if "gpus" in o.metrics]
     unchecked = [o.name for spec, o in zip(result.experiment.options, result.options, strict=True)
                  if isinstance(spec, SelfHostedOption) and not spec.checked]
     if not checked:
         return ["no option's GPUs are checked against the workload ([options.capacity] or [options.fleet]); "
                 "nothing to plan"]
-    tokens = given(result.tokens)
+    table = plan_table(result)
     for i, opt in checked:
-        by_month = given(opt.by_month)
         p = median_path(opt.totals)
         out.append(f"{opt.name}: the median path of {result.paths:,} (horizon total {money(float(opt.totals[p]))})")
         if i in result.setups:
             out += candidate_lines(result.setups[i])
         if i in result.reserved_gpus:
             out.append(f"  reservation sized for the forecast: {result.reserved_gpus[i]:.0f} GPUs")
-        out.append(f"  {'month':>5} {'tokens/day':>14} {'GPUs needed':>11} {'GPUs':>5} {'utilisation':>11} "
+        out.append(f"  {'month':>5} {'tokens/day':>10} {'GPUs needed':>11} {'GPUs':>5} {'utilisation':>11} "
                    f"{'busy':>6} {'not served/day':>14} {'cost':>10} {'$/M tokens':>10}")
-        m = opt.metrics
-        for t in range(result.months):
-            month_tokens = float(tokens[t, p])
-            cost = float(by_month[t, p])
-            per_m = cost / month_tokens * 1e6 if month_tokens > 0 else float("nan")
-            out.append(f"  {t + 1:>5} {month_tokens / days:>14,.0f} {m['gpus_needed'][t, p]:>11.0f} "
-                       f"{m['gpus'][t, p]:>5.0f} {100 * m['utilization'][t, p]:>10.2g}% "
-                       f"{100 * m['busy_fraction'][t, p]:>5.0f}% {m['shortfall_tokens'][t, p] / days:>14,.0f} "
-                       f"{money(cost):>10} {per_m:>10.2f}")
+        for r in table[table.option == opt.name].itertuples():
+            out.append(f"  {r.month:>5} {amount(r.tokens_per_day):>10} {r.gpus_needed:>11.0f} {r.gpus:>5.0f} "
+                       f"{share(r.utilization):>11} {share(r.busy_fraction):>6} "
+                       f"{amount(r.unserved_tokens_per_day):>14} {money(r.cost):>10} "
+                       f"{money(r.cost_per_million_tokens):>10}")
     out += [f"{name}: GPUs not checked against the workload (no [options.capacity] or [options.fleet])"
             for name in unchecked]
     return out

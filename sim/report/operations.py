@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.config import SelfHostedOption, option_index
-from sim.fmt import money, pct
+from sim.fmt import money, prob, share
 from sim.ops.config import ON_CALL_CEILING
 from sim.ops.price import CAUSE_METRICS, on_call_risk
 from sim.report.document import Document
@@ -28,6 +28,7 @@ def ops_section(doc: Document, result: Result, charts: dict[str, str]) -> None:
     doc.h(2, "Operations")
     engine = "discrete-event (SimPy: engineers contend, incidents placed in clock time)" if result.ops_engine == "des" \
         else "vectorised (no contention for engineers)"
+    doc.p("How often is each option down, what causes it, and what does keeping it up cost in engineer time?")
     doc.p(f"Operations model: {engine}. Availability is the share of requests served, for self-hosted fleets and "
           "APIs alike: a self-hosted shortfall loses the traffic above the capacity left at that hour of the day, a "
           "bad change fails its share of requests until rolled back, an API incident fails its impact share. "
@@ -42,7 +43,8 @@ def ops_section(doc: Document, result: Result, charts: dict[str, str]) -> None:
         breach_any = float((m["sla_breach"].max(axis=0) > 0).mean())
         rows.append([opt.name, f"{100 * float(np.median(served)):.3f}%",
                      f"{100 * float(np.quantile(served, 0.05)):.3f}%", f"{100 * spec.sla_target:g}%",
-                     f"{100 * float(m['sla_breach'].mean(dtype='float64')):.1f}%", pct(breach_any),
+                     share(float(m['sla_breach'].mean(dtype='float64'))),
+                     prob(breach_any, n=result.paths, exact=result.fixed),
                      f"{float(m['downtime_hours'].mean(dtype='float64')):.2f}",
                      f"{float(m['incidents'].mean(dtype='float64')):.2f}"])
     doc.table(["option", "requests served (median)", "P5", "SLA target", "months in breach", "P(any breach)",
@@ -69,8 +71,8 @@ def _triggers(doc: Document, result: Result) -> None:
     for opt in opts:
         counts = {k: float(opt.metrics[k].sum(dtype=np.float64)) for k in PUBLISHED_TRIGGERS}
         total = sum(counts.values()) or 1.0
-        rows.append([opt.name] + [pct(counts[k] / total) for k in PUBLISHED_TRIGGERS])
-    rows.append(["Google 2010–2017 (of all outages)"] + [pct(v) for v in PUBLISHED_TRIGGERS.values()])
+        rows.append([opt.name] + [share(counts[k] / total) for k in PUBLISHED_TRIGGERS])
+    rows.append(["Google 2010–2017 (of all outages)"] + [share(v) for v in PUBLISHED_TRIGGERS.values()])
     doc.table(["option", *TRIGGER_NAMES.values()], rows)
 
 
