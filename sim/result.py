@@ -32,6 +32,16 @@ class LineResult:
 
 @dataclass
 class OptionResult:
+    """One option's costs on every path. Arrays are indexed by path in the run's path order, which
+    is the same for every option, so ``a.totals - b.totals`` is a paired, path-by-path difference.
+
+    ``totals``: (paths,) float64, the horizon total per path (USD). ``gpu_totals``: (paths,), the
+    total of the option's GPU lines (category ``gpu``), None for an option without any. ``by_month``:
+    (months, paths) float32 monthly cost, None in a totals-only run (a stress scenario). ``lines``:
+    the cost lines, each with its per-path totals and mean by month. ``worst_month``: (paths,) the
+    dearest month. ``months_over_budget``: (paths,) months above ``[budget] monthly``. ``metrics``:
+    capacity and operations series, (months, paths) each (e.g. ``"gpus"``, ``"utilization"``)."""
+
     name: str
     kind: str
     by_month: npt.NDArray[np.float32] | None  # (months, paths) monthly cost, month-major; None: totals only
@@ -51,6 +61,8 @@ class OptionResult:
 
 @dataclass
 class Result:
+    """A run: the experiment, its paths and seed, and one OptionResult per option (in file order)."""
+
     experiment: Experiment
     paths: int
     seed: int
@@ -67,8 +79,19 @@ class Result:
     setups: dict[int, Choice] = field(default_factory=dict)  # chosen GPU setups, by option index
 
     @property
+    def name(self) -> str:
+        """The experiment's name (``[experiment] name``)."""
+        return self.experiment.experiment.name
+
+    @property
     def months(self) -> int:
         return self.experiment.horizon
+
+    @property
+    def fixed(self) -> bool:
+        """True when every option costs the same on every path (an all-fixed experiment): its
+        probabilities are then exact, not estimates."""
+        return all(float(np.ptp(o.totals)) == 0.0 for o in self.options)
 
     @property
     def percentile_levels(self) -> list[float]:

@@ -8,6 +8,7 @@ each computed once and kept. ``sim.run`` returns one; the report and the CLI rea
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from sim.analysis.succession import succession_table
 from sim.analysis.summary import summary_table
 from sim.config import Experiment
 from sim.engine import run as simulate
+from sim.progress import Progress
 from sim.result import OptionResult, Result
 from sim.stress import run_scenarios, scenario_table
 
@@ -112,11 +114,13 @@ class Study:
     def claims(self) -> list[ClaimCheck]:
         return check_claims(self.result)
 
-    def run_scenarios(self) -> list[tuple[str, Result]]:
-        """The experiment's [[scenarios]] at this run's seed and paths (common random numbers)."""
+    def run_scenarios(self, progress: Callable[[int, int], None] | None = None) -> list[tuple[str, Result]]:
+        """The experiment's [[scenarios]] at this run's seed and paths (common random numbers):
+        [(scenario name, Result)], each Result holding per-path totals, worst months and months
+        over budget. ``progress(done, total)`` is called after each scenario."""
         if self._scenarios is None:
             r = self.result
-            self._scenarios = run_scenarios(r.experiment, r.paths, r.seed, r.workers, r.ops_engine)
+            self._scenarios = run_scenarios(r.experiment, r.paths, r.seed, r.workers, r.ops_engine, progress)
         return self._scenarios
 
     @property
@@ -124,14 +128,27 @@ class Study:
         """The scenario runs made so far (run_scenarios() makes them)."""
         return self._scenarios or []
 
+    def scenario(self, name: str) -> Result:
+        """The Result of the stress scenario called ``name`` (run on first use), e.g.
+        ``study.scenario("GPU shortage").option("Self-hosted").totals``: per-path totals on the
+        same paths as the base run. Its options hold totals, worst months and months over budget."""
+        runs = dict(self.run_scenarios())
+        if name not in runs:
+            raise KeyError(f"no scenario {name!r} (have: {', '.join(runs) or 'none'})")
+        return runs[name]
+
     def scenario_table(self) -> pd.DataFrame:
+        """Per scenario (the base case first) and option: total bands, the paired change from the
+        base case, P(cheapest) and the budget figures (the rows of scenarios.csv)."""
         return self._cached("scenarios", lambda: scenario_table(self.result, self.run_scenarios()))
 
-    def write_report(self, out_dir: str | Path, wall_time: float | None = None) -> Path:
-        """Write every report file to ``out_dir`` (replacing only a previous report of ours)."""
+    def write_report(self, out_dir: str | Path, wall_time: float | None = None,
+                     progress: Progress | None = None) -> Path:
+        """Write every report file to ``out_dir`` (replacing only a previous report of ours);
+        ``progress`` (a sim.progress.Progress) is told of the charts and the writing."""
         from sim.report.writer import write_report  # the report draws charts: matplotlib loads on demand
 
-        return write_report(self, Path(out_dir), wall_time=wall_time)
+        return write_report(self, Path(out_dir), wall_time=wall_time, progress=progress)
 
 
 def run(exp: Experiment, **kwargs: Any) -> Study:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ from sim.correlations import lookup
 from sim.engine import run
 from sim.errors import ExperimentError, UsageError
 from sim.loader import parse_experiment
+from sim.parallel import worker_pool
 from sim.specs import median
 
 #: the special path that scales month-1 input and output volume together (their ratio is kept)
@@ -161,12 +163,12 @@ def _own_figures(res, index: int, opt) -> dict:
     return row
 
 
-def run_point(exp, path: str, value: float, paths: int, seed: int) -> list[dict]:
+def run_point(exp, path: str, value: float, paths: int, seed: int, ops: str | None = None) -> list[dict]:
     """One sweep point. A row per option (P(cheapest of all), median total; for a self-hosted one
     its GPUs, TCO multiplier and unserved share) and a row per self-hosted option and API pair:
     P(self-hosted total < API total) on paired paths and the P5/P50/P95 of their ratio."""
 
-    res = run(with_value(exp, path, value), paths=paths, seed=seed)
+    res = run(with_value(exp, path, value), paths=paths, seed=seed, ops=ops)
     cheapest = prob_cheapest(res)
     rows, own = [], {}
     for i, o in enumerate(res.options):
@@ -199,20 +201,46 @@ def check_points(exp, path: str, values: list[float]) -> None:
             raise UsageError(f"{exp.source}: --vary {path}: {exc}") from None
         except ExperimentError as exc:
             where, message = exc.problems[0]
+            entry = re.match(r"correlations\[(\d+)\]", where)
+            if entry and "is fixed" in message:
+                c = exp.correlations[int(entry.group(1))]
+                raise UsageError(f"{exp.source}: --vary {path}: a swept input is fixed at each point, so it cannot "
+                                 f"keep its rank correlation: drop [[correlations]] entry {int(entry.group(1)) + 1} of "
+                                 f"{len(exp.correlations)} "
+                                 f"(a = \"{c.a}\", b = \"{c.b}\", rank_correlation = {c.rank_correlation:g}) "
+                                 "from the file, or sweep another input") from None
             raise UsageError(f"{exp.source}: --vary {path}={value:g}: {where}: {message}") from None
 
 
-def sweep(exp, path: str, values: list[float], paths: int, seed: int, client=None) -> pd.DataFrame:
-    """Every point, locally or as Dask tasks on ``client`` (the numbers are the same either way).
-    The shortfall of a checked fleet is priced (see shortfall_priced)."""
+def _point(task: tuple) -> list[dict]:
+    return run_point(*task)
+
+
+def sweep(exp, path: str, values: list[float], paths: int, seed: int, client=None, workers: int = 1,
+          ops: str | None = None, progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+    """Every point, one after the other, over ``workers`` processes (a point each), or as Dask
+    tasks on ``client``: the numbers are the same either way, since each point is a whole run at
+    the same seed. ``progress(done, total)`` is called as points finish. The shortfall of a checked
+    fleet is priced (see shortfall_priced)."""
     check_points(exp, path, values)
     exp, _ = shortfall_priced(exp)
-    if client is None:
-        results = [run_point(exp, path, v, paths, seed) for v in values]
-    else:
-        futures = client.map(run_point, [exp] * len(values), [path] * len(values), values,
-                             [paths] * len(values), [seed] * len(values), pure=False)
+    tasks = [(exp, path, v, paths, seed, ops) for v in values]
+    tell = progress or (lambda done, total: None)
+    if client is not None:
+        futures = client.map(run_point, *zip(*tasks, strict=True), pure=False)
         results = client.gather(futures)
+        tell(len(values), len(values))
+    elif workers <= 1 or len(values) == 1:
+        results = []
+        for k, task in enumerate(tasks):
+            results.append(run_point(*task))
+            tell(k + 1, len(values))
+    else:
+        with worker_pool(min(workers, len(values))) as pool:
+            results = []
+            for k, rows in enumerate(pool.imap(_point, tasks)):
+                results.append(rows)
+                tell(k + 1, len(values))
     return pd.DataFrame([row for rows in results for row in rows])
 
 

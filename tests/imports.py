@@ -17,8 +17,8 @@ PACKAGES = ("distributions", "sim")
 #: the floors, bottom to top: a module may import its own floor and any below it
 LAYERS: list[tuple[str, ...]] = [
     ("distributions",),
-    ("sim.errors", "sim.names", "sim.specs", "sim.parallel", "sim.fmt", "sim.capacity.catalog", "sim.gpu_market",
-     "sim.price_list"),
+    ("sim.errors", "sim.names", "sim.specs", "sim.parallel", "sim.fmt", "sim.progress", "sim.capacity.catalog",
+     "sim.gpu_market", "sim.price_list"),
     ("sim.config", "sim.capacity.config", "sim.ops.config", "sim.result", "sim.catalog"),
     ("sim.scenario", "sim.workload", "sim.correlations", "sim.shocks", "sim.pricing", "sim.succession"),
     ("sim.options", "sim.capacity", "sim.ops"),  # pricing

@@ -20,8 +20,8 @@ from tests.golden import path_for as golden_path
 
 REPORT_FILES = {"percentiles.csv", "summary.csv", "line_means.csv", "sensitivity.csv", "report.md", "report.html",
                 "manifest.json", "charts"}
-CHARTS = {"monthly_fan.png", "cumulative.png", "total_distribution.png", "cost_lines.png", "tail_risk.png",
-          "capacity.png", "utilization.png"}  # the baseline declares the article's fleet: it is checked
+CHARTS = {"monthly_fan.png", "monthly_fan_shared.png", "cumulative.png", "total_distribution.png", "cost_lines.png",
+          "tail_risk.png", "capacity.png", "utilization.png"}  # the baseline declares its fleet: it is checked
 
 
 def test_run_writes_the_whole_report(tmp_path: Path, capsys) -> None:
@@ -153,7 +153,7 @@ def test_internal_errors_exit_1_without_traceback(tmp_path: Path, monkeypatch, c
 
 
 def test_progress_bar_only_when_enabled(capsys) -> None:
-    from sim.cli.commands import Progress
+    from sim.progress import Progress
 
     quiet = Progress(enabled=False)
     quiet(10, 10)
@@ -162,7 +162,31 @@ def test_progress_bar_only_when_enabled(capsys) -> None:
     bar = Progress(enabled=True)
     bar(5, 10)  # too early to bother the user
     assert capsys.readouterr().err == ""
-    bar(10, 10)  # but the end is always shown once the bar is enabled
+    bar.delay = 0.0
+    bar.stage("simulating", "paths")
+    bar(10, 10)
     bar.close()
     err = capsys.readouterr().err
-    assert "10/10 paths" in err and err.endswith("\n")
+    assert "10/10 paths" in err and "100%" in err and err.endswith("\r")
+
+
+def test_progress_bar_covers_every_stage() -> None:
+    """The bar fills once over the whole run: a stage's end is the next stage's start, and the
+    charts stage ends where writing begins, not at 100%."""
+    import io
+
+    from sim.progress import RUN_STAGES, Progress
+
+    out = io.StringIO()
+    bar = Progress(enabled=True, stages=RUN_STAGES, delay=0.0, stream=out)
+    seen = []
+    for name in RUN_STAGES:
+        bar.stage(name, "steps")
+        bar(1, 2)
+        bar(2, 2)
+        seen.append(out.getvalue().rsplit("]", 1)[1].split("%")[0])
+    shares = [int(v) for v in seen]
+    expected = [round(100 * sum(list(RUN_STAGES.values())[:k + 1]) / sum(RUN_STAGES.values()))
+                for k in range(len(RUN_STAGES))]
+    assert shares == expected and shares[-1] == 100
+    assert shares == sorted(shares) and shares[0] < 100

@@ -67,7 +67,9 @@ def test_sweep_command_writes_its_tables_and_chart(tmp_path: Path, capsys) -> No
     f = tmp_path / "s.toml"
     f.write_text(to_toml(_doc()))
     assert main(["sweep", str(f), *SWEEP_ARGS, "--out", str(tmp_path / "local")]) == 0
-    assert "P(self < api) reaches 50% at" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "from 100M to 800M" in out and "self vs api: self-hosting cheaper with P ≥ 50% from " in out
+    assert "e+" not in out and "at never" not in out
     table = pd.read_csv(tmp_path / "local" / "sweep.csv")
     assert len(table[table.kind == "pair"]) == 4 and (tmp_path / "local" / "sweep.png").exists()
     assert set(pd.read_csv(tmp_path / "local" / "break_even.csv").level) == {0.5, 0.9}
@@ -81,6 +83,33 @@ def test_a_dask_local_cluster_gives_the_same_bytes(tmp_path: Path) -> None:
     assert main(["sweep", str(f), *SWEEP_ARGS, "--out", str(tmp_path / "dask"), "--dask", "local"]) == 0
     for name in ("sweep.csv", "break_even.csv"):
         assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes()
+
+
+def test_sweep_workers_give_the_same_bytes_and_quiet_prints_nothing(tmp_path: Path, capsys) -> None:
+    f = tmp_path / "s.toml"
+    f.write_text(to_toml(_doc()))
+    assert main(["sweep", str(f), *SWEEP_ARGS, "--out", str(tmp_path / "one")]) == 0
+    capsys.readouterr()
+    assert main(["sweep", str(f), *SWEEP_ARGS, "--out", str(tmp_path / "two"), "--workers", "2", "--quiet"]) == 0
+    assert capsys.readouterr() == ("", "")
+    for name in ("sweep.csv", "break_even.csv"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+
+
+def test_a_break_even_never_reached_says_how_high_p_gets() -> None:
+    from sim.report.sweep import pair_text
+
+    table = pd.DataFrame({"value": [1e6, 1e7, 1e8], "option": "own", "versus": "api", "kind": "pair",
+                          "p": [0.0, 0.1, 0.3], "p_se": [0.0, 0.01, 0.02]})
+    rows = break_even(table)
+    assert pair_text(rows, table, "workload.tokens_per_day", 1000) == \
+        "own vs api: P never reaches 50% (highest 30.0% ± 2.0, at 100M)"
+    zero = table.assign(p=0.0, p_se=0.0)
+    assert pair_text(break_even(zero), zero, "workload.tokens_per_day", 1000) == \
+        "own vs api: never cheaper within the sweep (P < 0.3% at every point)"
+    early = table.assign(p=[0.6, 0.8, 0.95])
+    assert pair_text(break_even(early), early, "gpu.hourly_price", 1000).startswith(
+        "own vs api: self-hosting cheaper with P ≥ 50% from the first point ($1M) on; P ≥ 90% from $46.4M (band ")
 
 
 def test_sweep_bad_path_exits_2(tmp_path: Path, capsys) -> None:

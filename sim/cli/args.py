@@ -110,6 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
     cap.add_argument("--paths", type=positive("--paths"), default=None,
                      help="paths to pick the median from (default 2000)")
     cap.add_argument("--seed", type=whole("--seed", 0), default=None, help="root seed (default: the file's)")
+    cap.add_argument("--out", help="folder for capacity.csv and capacity.txt "
+                     "(default: reports/<experiment name>-capacity)")
+    cap.add_argument("--workers", type=positive("--workers"), default=1, help="processes (default 1)")
+    cap.add_argument("--ops", choices=["vectorized", "des"], default=None,
+                     help="operations engine for [options.ops] (default: the file's experiment.ops)")
+    cap.add_argument("--quiet", action="store_true", help="no progress bar and no printed plan")
     point = cap.add_argument_group("point calculator (no experiment file)")
     point.add_argument("--model", help="model catalog name, e.g. llama-3.3-70b")
     point.add_argument("--gpu", help="GPU catalog name, e.g. h100-sxm")
@@ -134,6 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--paths", type=positive("--paths"), default=None, help="paths per point (default: the file's)")
     sw.add_argument("--seed", type=whole("--seed", 0), default=None)
     sw.add_argument("--out", help="folder (default: reports/<experiment name>-sweep)")
+    sw.add_argument("--workers", type=positive("--workers"), default=1,
+                    help="processes, a point each (default 1; results do not depend on it)")
+    sw.add_argument("--ops", choices=["vectorized", "des"], default=None,
+                    help="operations engine for [options.ops] (default: the file's experiment.ops)")
+    sw.add_argument("--quiet", action="store_true", help="no progress bar and no printed break-evens")
     sw.add_argument("--dask", default=None, help='run the points on Dask: "local" or a scheduler tcp://host:port')
     cmp_ = sub.add_parser("compare", help="differences of headline numbers between two reports")
     cmp_.add_argument("before")

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
+from sim.cli.commands import shown
 from sim.errors import UsageError, printable
+from sim.progress import Progress
 
 POINT_FLAGS = ("model", "gpu")
 
@@ -16,13 +20,29 @@ def cmd_capacity(args: argparse.Namespace) -> int:
     if given:
         raise UsageError(f"tcosim capacity: {', '.join(given)} belong{'s' if len(given) == 1 else ''} to the point "
                          "calculator, which takes no experiment file: give the file or --model and --gpu")
-    from sim.capacity.plan import PLAN_PATHS, plan_lines
+    from sim.capacity.plan import PLAN_PATHS, plan_lines, plan_table
     from sim.engine import run
     from sim.loader import load_experiment
+    from sim.report.folder import check_out, output_folder
 
     exp = load_experiment(args.experiment)
-    result = run(exp, paths=args.paths or PLAN_PATHS, seed=args.seed)
-    print("\n".join(printable(line) for line in plan_lines(result)))
+    out = check_out(args.out if args.out is not None else Path("reports") / f"{exp.experiment.name}-capacity")
+    progress = Progress(enabled=not args.quiet and sys.stderr.isatty())
+    progress.stage("simulating", "paths")
+    try:
+        result = run(exp, paths=args.paths or PLAN_PATHS, seed=args.seed, workers=args.workers, ops=args.ops,
+                     progress=progress)
+    finally:
+        progress.close()
+    lines = plan_lines(result)
+    manifest = {"kind": "capacity", "experiment": exp.experiment.name, "experiment_file": exp.source,
+                "experiment_sha256": exp.sha256, "paths": result.paths, "seed": result.seed}
+    with output_folder(out, manifest) as tmp:
+        plan_table(result).to_csv(tmp / "capacity.csv", index=False, float_format="%.10g")
+        (tmp / "capacity.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if not args.quiet:
+        print("\n".join(printable(line) for line in lines))
+        print(f"written to {shown(out)}/ (capacity.csv, capacity.txt)")
     return 0
 
 

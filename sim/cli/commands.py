@@ -9,31 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.errors import ExperimentError, UsageError, printable
+from sim.progress import RUN_STAGES, Progress
 
 if TYPE_CHECKING:
     from sim.study import Study
-
-
-class Progress:
-    """A one-line progress bar on stderr, only for terminals and runs that take a while."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.t0 = time.perf_counter()
-        self.shown = False
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled or time.perf_counter() - self.t0 < 1.0 and done < total:
-            return
-        width = 30
-        filled = int(width * done / total)
-        sys.stderr.write(f"\r  simulating [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} paths")
-        sys.stderr.flush()
-        self.shown = True
-
-    def close(self) -> None:
-        if self.shown:
-            sys.stderr.write("\n")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -45,7 +24,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     exp = load_experiment(args.experiment)
     out = check_out(args.out if args.out is not None else Path("reports") / exp.experiment.name)
-    progress = Progress(enabled=not args.quiet and sys.stderr.isatty())
+    progress = Progress(enabled=not args.quiet and sys.stderr.isatty(), stages=RUN_STAGES)
+    progress.stage("simulating", "paths")
     kwargs = dict(seed=args.seed, workers=args.workers, chunk_paths=args.chunk_paths or DEFAULT_CHUNK_PATHS,
                   ops=args.ops)
     if args.precision is not None:
@@ -55,12 +35,17 @@ def cmd_run(args: argparse.Namespace) -> int:
                                   kwargs, progress)
     else:
         result = run(exp, paths=args.paths, progress=progress, **kwargs)
-    progress.close()
     study = Study(result)
-    study.run_scenarios()  # [[scenarios]]: the same paths and seed, shocked
+    if exp.scenarios:
+        progress.stage("scenarios", "scenarios")
+        study.run_scenarios(progress)  # [[scenarios]]: the same paths and seed, shocked
+    progress.stage("analysis")
     study.percentiles()  # computed (and cached) here so the wall time covers the analysis
     study.summary()
-    study.write_report(out, wall_time=time.perf_counter() - t0)
+    try:
+        study.write_report(out, wall_time=time.perf_counter() - t0, progress=progress)
+    finally:
+        progress.close()
     if not args.quiet:
         print_summary(study)
         print(f"report: {shown(out)}/report.md ({time.perf_counter() - t0:.1f} s)")
@@ -68,20 +53,43 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def print_summary(study: Study) -> None:
+    """The terminal summary: horizon bands and P(cheapest) per option, then the budget table of
+    the base case and of every stress scenario."""
     from sim.analysis.quantiles import band
-    from sim.fmt import money, pct
+    from sim.fmt import money, prob
 
     result, cheapest = study.result, study.prob_cheapest()
-
+    exact = result.fixed
     print(f"{result.experiment.experiment.name}: {result.paths:,} paths, {result.months} months, seed {result.seed}")
     width = max(6, *(len(o.name) for o in result.options))
     print(f"{'option':<{width}}  {'P5 total':>12}  {'P50 total':>12}  {'P95 total':>12}  {'P(cheapest)':>14}")
     for opt in result.options:
         p5, p50, p95 = band(opt.totals)
         p, se = cheapest[opt.name]
-        print(f"{opt.name:<{width}}  {money(p5):>12}  {money(p50):>12}  {money(p95):>12}  {pct(p, se):>14}")
+        print(f"{opt.name:<{width}}  {money(p5):>12}  {money(p50):>12}  {money(p95):>12}  "
+              f"{prob(p, se, n=result.paths, exact=exact):>14}")
+    if result.experiment.budget is not None or study.scenarios:
+        print_budgets(study)
     for note in study.notes():
         print(printable(f"note: {note}"))
+
+
+def print_budgets(study: Study) -> None:
+    """Budget risk per scenario and option, the columns of the report's budget tables."""
+    from sim.report.budget import budget_cells, budget_headers
+
+    result = study.result
+    table = study.scenario_table() if study.scenarios else study.summary().assign(scenario="base")
+    exact = result.fixed and all(res.fixed for _, res in study.scenarios)
+    headers = ["scenario", "option", *budget_headers(result)]
+    rows = [[str(r.scenario), str(r.option), *budget_cells(result, r, result.paths, exact)]
+            for _, r in table.iterrows()]
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(headers)]
+    print("\nbudget" + (" under each scenario" if study.scenarios else "") + ":")
+    for i, row in enumerate([headers, *rows]):
+        print("  ".join(c.ljust(w) if j < 2 else c.rjust(w) for j, (c, w) in enumerate(zip(row, widths, strict=True))))
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -161,17 +169,31 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for side, names in (("before", result.only_before), ("after", result.only_after)):
         if names:
             print(f"only in {side}: {', '.join(names)}")
-    changed = table[table.difference.abs() > 0]
-    if changed.empty:
+    shown_rows = [(r, *figure_texts(r.figure, r.before, r.after)) for r in table.itertuples()]
+    changed = [row for row in shown_rows if row[1] != row[2]]
+    if not changed:
         print(f"no differences in {len(table)} headline figures ({shown(out)}/compare.csv)")
         return 0
-    width = max(len(o) for o in changed.option)
-    print(f"{'option':<{width}}  {'figure':<26} {'before':>14} {'after':>14} {'change':>9}")
-    for r in changed.itertuples():
-        rel = "" if r.relative != r.relative else f"{100 * r.relative:+.1f}%"
-        print(f"{r.option:<{width}}  {r.figure:<26} {r.before:>14,.4g} {r.after:>14,.4g} {rel:>9}")
-    print(f"{len(changed)} of {len(table)} figures differ; written to {shown(out)}/compare.csv")
+    width = max(len(r.option) for r, *_ in changed)
+    print(f"{'option':<{width}}  {'figure':<26} {'before':>14} {'after':>14} {'change':>10}")
+    for r, before_text, after_text, change_text in changed:
+        print(printable(f"{r.option:<{width}}  {r.figure:<26} {before_text:>14} {after_text:>14} {change_text:>10}"))
+    print(f"{len(changed)} of {len(table)} figures differ as shown; every figure is in {shown(out)}/compare.csv")
     return 0
+
+
+def figure_texts(figure: str, before: float, after: float) -> tuple[str, str, str]:
+    """A headline figure before and after, and its change, as the report shows them: money with a
+    relative change, probabilities with a change in percentage points, multipliers as ratios."""
+    from sim.fmt import change, money, ratio, share
+
+    if figure.startswith("p_"):
+        if before != before or after != after:
+            return share(before), share(after), "n/a"
+        points = 100 * (after - before)
+        return share(before), share(after), f"{'+' if points > 0 else '−'}{abs(points):.1f} pts"
+    text = ratio if figure.startswith("tco_") else money
+    return text(before), text(after), change(before, after)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -189,4 +211,4 @@ def shown(path: Path) -> str:
         return printable(str(path))
 
 
-__all__ = ["Progress", "cmd_bench", "cmd_compare", "cmd_prices", "cmd_run", "cmd_validate", "print_summary", "shown"]
+__all__ = ["cmd_bench", "cmd_compare", "cmd_prices", "cmd_run", "cmd_validate", "print_summary", "shown"]

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from sim.cli.commands import shown
 from sim.errors import UsageError, printable
+from sim.progress import Progress
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.loader import load_experiment
     from sim.report.folder import check_out, output_folder
-    from sim.report.sweep import sweep_chart, sweep_markdown
+    from sim.report.sweep import pair_text, sweep_chart, sweep_markdown, value_text
     from sim.sweep import break_even, infeasible_from, parse_vary, shortfall_priced, sweep
 
     exp = load_experiment(args.experiment)
@@ -24,31 +26,34 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     paths = args.paths or exp.experiment.paths
     seed = exp.experiment.seed if args.seed is None else args.seed
     client = dask_client(args.dask) if args.dask else None
+    progress = Progress(enabled=not args.quiet and sys.stderr.isatty(), stages={"sweeping": 0.9, "writing": 0.1})
+    progress.stage("sweeping", "points")
     try:
-        table = sweep(exp, path, values, paths, seed, client)
+        table = sweep(exp, path, values, paths, seed, client, workers=args.workers, ops=args.ops, progress=progress)
+        crossings = break_even(table)
+        priced = shortfall_priced(exp)[1]
+        manifest = {"kind": "sweep", "experiment": exp.experiment.name, "experiment_file": exp.source,
+                    "experiment_sha256": exp.sha256, "vary": args.vary, "paths": paths, "seed": seed}
+        progress.stage("writing")
+        with output_folder(out, manifest) as tmp:
+            table.to_csv(tmp / "sweep.csv", index=False, float_format="%.10g")
+            crossings.to_csv(tmp / "break_even.csv", index=False, float_format="%.10g")
+            sweep_chart(table, exp.experiment.name, path, paths, tmp / "sweep.png")
+            (tmp / "sweep.md").write_text(sweep_markdown(exp, path, values, paths, seed, crossings, table, priced),
+                                          encoding="utf-8")
     finally:
+        progress.close()
         if client is not None:
             client.close()
-    crossings = break_even(table)
-    priced = shortfall_priced(exp)[1]
-    manifest = {"kind": "sweep", "experiment": exp.experiment.name, "experiment_file": exp.source,
-                "experiment_sha256": exp.sha256, "vary": args.vary, "paths": paths, "seed": seed}
-    with output_folder(out, manifest) as tmp:
-        table.to_csv(tmp / "sweep.csv", index=False, float_format="%.10g")
-        crossings.to_csv(tmp / "break_even.csv", index=False, float_format="%.10g")
-        sweep_chart(table, exp.experiment.name, path, paths, tmp / "sweep.png")
-        (tmp / "sweep.md").write_text(sweep_markdown(exp, path, values, paths, seed, crossings, table, priced),
-                                      encoding="utf-8")
-    print(printable(f"{exp.experiment.name}: {len(values)} points of {path}, {paths:,} paths each, seed {seed}"))
-    for r in crossings.itertuples():
-        where = "never within the sweep" if r.value != r.value else (
-            f"{r.value:,.4g} (band {r.band_low:,.4g} – {r.band_high:,.4g})")
-        flag = "" if r.feasible is None or r.feasible != r.feasible or r.feasible else \
-            f", where its fleet cannot carry the load ({100 * r.unserved_share_p50:.2g}% unserved)"
-        print(printable(f"  P({r.option} < {r.versus}) reaches {100 * r.level:.0f}% at {where}{flag}"))
+    if args.quiet:
+        return 0
+    print(printable(f"{exp.experiment.name}: {len(values)} points of {path} from {value_text(path, values[0])} to "
+                    f"{value_text(path, values[-1])}, {paths:,} paths each, seed {seed}"))
+    for _, rows in crossings.groupby(["option", "versus"], sort=False):
+        print(printable(f"  {pair_text(rows, table, path, paths)}"))
     for option, start in infeasible_from(table).items():
-        print(printable(f"note: “{option}”: its GPUs cannot carry the load from {start:,.4g} on "
-                        "(unserved_share_p50 in sweep.csv)"))
+        print(printable(f"note: “{option}”: its GPUs cannot carry the load from {path} = {value_text(path, start)} "
+                        "on (unserved_share_p50 in sweep.csv)"))
     if priced:
         print(printable(f"note: shortfall of {', '.join(priced)} priced at the cheapest API (no overflow named)"))
     print(f"written to {shown(out)}/ (sweep.csv, break_even.csv, sweep.png, sweep.md)")
@@ -59,7 +64,7 @@ def dask_client(address: str):
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
-        raise SystemExit("tcosim sweep --dask needs Dask: pip install 'tcosim[dask]'") from None
+        raise UsageError("tcosim sweep --dask needs Dask: pip install 'tcosim[dask]'") from None
     if address == "local":
         return Client(LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None))
     return Client(address)

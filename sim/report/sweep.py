@@ -3,16 +3,18 @@ to break-even, TCO multiplier and GPUs against volume, infeasible fleets marked)
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from sim.analysis.capacity import INFEASIBLE_SHARE
-from sim.report.axes import COLORS, DPI
+from sim.fmt import amount, money_short, prob, share
+from sim.report.axes import COLORS, save
 from sim.sweep import infeasible_from
 
 #: how an infeasible point is drawn (and named in the legend)
@@ -21,12 +23,68 @@ INFEASIBLE_MARK = dict(marker=INFEASIBLE_MARKER, color=INFEASIBLE_COLOR, s=46, z
 INFEASIBLE_LABEL = f"fleet cannot carry the load (> {100 * INFEASIBLE_SHARE:g}% of tokens unserved, median path)"
 
 
-def short(x: float) -> str:
-    """1e6 -> 1M, 2.5e9 -> 2.5B, 1500 -> 1.5k."""
-    for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(x) >= scale:
-            return f"{x / scale:g}{suffix}"
-    return f"{x:g}"
+#: the last segments of dotted paths that hold dollars (a swept price reads "$2.50", not "2.5")
+MONEY_FIELDS = ("monthly", "annual_cost", "cost_per_event", "migration_cost", "per_million_tokens", "per_gb",
+                "input_per_million", "output_per_million", "cached_input_per_million", "cache_write_per_million",
+                "on_call_stipend", "vendor_fee", "hourly_price", "total")
+
+
+def value_text(path: str, v: float) -> str:
+    """A swept value as people read it: dollars for a price or cost, else 183M, 2.32B, 0.35."""
+    last = path.rsplit(".", 1)[-1]
+    if last in MONEY_FIELDS or last.endswith(("_price", "_cost")):
+        return money_short(v)
+    return amount(v)
+
+
+def pair_text(rows: pd.DataFrame, table: pd.DataFrame, path: str, paths: int) -> str:
+    """One line per self-hosted option and API (``rows``: their break_even rows): from where
+    P(self-hosted cheaper) reaches 50% and 90%, with bands and whether the fleet serves the load
+    there; that it already does at the first point; or the highest P the sweep reaches, and where."""
+    first = rows.iloc[0]
+    pair = table[(table.kind == "pair") & (table.option == first.option) & (table.versus == first.versus)]
+    pair = pair.sort_values("value")
+    head = f"{first.option} vs {first.versus}: "
+    if rows.value.isna().all() and pair.p.max() == 0:
+        return head + f"never cheaper within the sweep (P {prob(0.0, n=paths)} at every point)"
+    parts = []
+    for row in rows.itertuples():
+        level = f"P ≥ {100 * row.level:.0f}%"
+        if row.value != row.value:
+            best = pair.iloc[int(pair.p.to_numpy().argmax())]
+            parts.append(f"P never reaches {100 * row.level:.0f}% (highest {prob(best.p, best.p_se, paths)}, at "
+                         f"{value_text(path, best.value)})")
+            break
+        if row.value == pair.value.iloc[0] and pair.p.iloc[0] >= row.level:
+            text = f"{level} from the first point ({value_text(path, row.value)}) on"
+        else:
+            text = (f"{level} from {value_text(path, row.value)} (band {_where(path, row.band_low)} to "
+                    f"{_where(path, row.band_high)})")
+        if row.feasible is not None and row.feasible == row.feasible and not row.feasible:
+            text += f", where its fleet cannot carry the load ({share(row.unserved_share_p50)} of tokens unserved)"
+        parts.append(text)
+    return head + "self-hosting cheaper with " + "; ".join(parts) if not parts[0].startswith("P never") \
+        else head + "; ".join(parts)
+
+
+def _where(path: str, v: float) -> str:
+    return "beyond the sweep" if v != v else value_text(path, v)
+
+
+#: markers cycled over options, so that lines which coincide are told apart
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "*")
+
+
+def _never_label(names: list[str]) -> str:
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return f"never cheapest: {shown}"
+
+
+def ratio_axis(ax) -> None:
+    """A logarithmic axis of ratios labelled plainly (0.5×, 1×, 2×, 5×), never 10⁰ or 10¹."""
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}×"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 def _bad(g: pd.DataFrame) -> pd.DataFrame:
@@ -43,94 +101,106 @@ def nearest_api(pairs: pd.DataFrame) -> str:
 def sweep_chart(table: pd.DataFrame, name: str, path_label: str, paths: int, out: Path) -> None:
     """P(cheapest of all) per option; each self-hosted total over the API nearest to break-even
     (median, P5-P95); each self-hosted option's TCO multiplier and its GPUs. Points where a fleet
-    cannot carry the load are crossed out in red."""
+    cannot carry the load are crossed out in red. One legend for every panel (an option keeps its
+    colour and marker throughout), so that lines which coincide are still told apart."""
     opts = table[table.kind != "pair"]
     own = opts[opts.kind == "self_hosted"]
     with_tco = "tco_multiplier_p50" in own and own.tco_multiplier_p50.notna().any()
     with_gpus = "gpus" in own and own.gpus.notna().any()
     panels = 2 + with_tco + with_gpus
-    fig, axes = plt.subplots(panels, 1, figsize=(9.5, 3.3 * panels + 1.2), sharex=True)
+    names = list(dict.fromkeys(opts.option))
+    style = {o: {"color": COLORS[i % 10], "marker": MARKERS[i % len(MARKERS)]} for i, o in enumerate(names)}
+    legend_rows = math.ceil((len(names) + 2) / 2)
+    fig, axes = plt.subplots(panels, 1, figsize=(10, 3.1 * panels + 1.0 + 0.22 * legend_rows), sharex=True)
     top, middle = axes[0], axes[1]
-    color = {option: COLORS[i % 10] for i, option in enumerate(dict.fromkeys(opts.option))}  # same in every panel
-    for option, g in opts.groupby("option", sort=False):
-        top.plot(g.value, 100 * g.p, marker="o", ms=3, color=color[option], label=option)
+    never = [str(o) for o, g in opts.groupby("option", sort=False) if g.p.max() < 0.005]
+    for i, (option, g) in enumerate(opts.groupby("option", sort=False)):
+        if option in never:
+            continue
+        # lines that coincide stay visible: each drawn thinner than the one before
+        top.plot(g.value, 100 * g.p, ms=4, lw=max(3.2 - 0.5 * i, 1.0), **style[option])
         bad = _bad(g)
         top.scatter(bad.value, 100 * bad.p, **INFEASIBLE_MARK)
-    top.set_ylabel("P(cheapest of all options)")
+    if never:
+        top.plot(opts.value.drop_duplicates().sort_values(), np.zeros(opts.value.nunique()), color="#999999",
+                 lw=1, ls=":")
+        top.text(0.01, 0.04, _never_label(never), transform=top.transAxes, fontsize=8, color="#555555")
+    top.set_ylabel("P(cheapest of all)")
+    top.set_title("Which option is cheapest over the horizon, and how sure", fontsize=10)
     top.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:.0f}%"))
     top.set_ylim(-2, 102)
-    handles, _ = top.get_legend_handles_labels()
-    if "feasible" in table and (table.feasible == False).any():  # noqa: E712
-        handles.append(Line2D([], [], ls="", marker=INFEASIBLE_MARKER, color=INFEASIBLE_COLOR, label=INFEASIBLE_LABEL))
-    top.legend(handles=handles, fontsize=8, loc="center left")
     top.grid(alpha=0.3)
     pairs = table[table.kind == "pair"]
     if len(pairs):
         api = nearest_api(pairs)
         for option, g in pairs[pairs.versus == api].groupby("option", sort=False):
-            middle.fill_between(g.value, g.ratio_p5, g.ratio_p95, color=color[option], alpha=0.15, lw=0)
-            middle.plot(g.value, g.ratio_p50, color=color[option], marker="o", ms=3, label=option)
+            middle.fill_between(g.value, g.ratio_p5, g.ratio_p95, color=style[option]["color"], alpha=0.15, lw=0)
+            middle.plot(g.value, g.ratio_p50, ms=4, **style[option])
             bad = _bad(g)
             middle.scatter(bad.value, bad.ratio_p50, **INFEASIBLE_MARK)
         middle.axhline(1.0, color="black", ls="--", lw=1)
         middle.set_yscale("log")
-        middle.set_ylabel(f"Total ÷ {api}\n(median, shaded P5–P95)")
-        middle.set_title(f"Self-hosted total over {api}'s, the API nearest to break-even (below 1: cheaper)",
-                         fontsize=9)
-        middle.legend(fontsize=8, loc="upper right")
+        ratio_axis(middle)
+        middle.set_ylabel(f"total ÷ {api}\n(median, shaded P5–P95)")
+        middle.set_title(f"How much dearer than {api} (the API nearest to break-even) is self-hosting? "
+                         "Below 1×: cheaper", fontsize=10)
     middle.grid(alpha=0.3, which="both")
     if with_tco:
-        _tco_panel(axes[2], own, color)
+        _tco_panel(axes[2], own, style)
     if with_gpus:
-        _gpu_panel(axes[-1], own, color)
+        _gpu_panel(axes[-1], own, style)
     bottom = axes[-1]
     if (table.value > 0).all() and table.value.max() / table.value.min() > 20:
         bottom.set_xscale("log")
-    bottom.xaxis.set_major_formatter(FuncFormatter(lambda x, _: short(x)))
+    bottom.xaxis.set_major_formatter(FuncFormatter(lambda x, _: value_text(path_label, x)))
+    bottom.xaxis.set_minor_formatter(NullFormatter())
     bottom.set_xlabel(path_label)
-    fig.suptitle(f"{name}: sweep of {path_label} ({paths:,} paths per point)", fontsize=12)
-    fig.tight_layout()
-    fig.savefig(out, dpi=DPI)
-    plt.close(fig)
+    handles = [Line2D([], [], label=o, ms=5, **style[o]) for o in names]
+    if "feasible" in table and (table.feasible == False).any():  # noqa: E712
+        handles.append(Line2D([], [], ls="", marker=INFEASIBLE_MARKER, color=INFEASIBLE_COLOR, label=INFEASIBLE_LABEL))
+    head = (0.62 + 0.17 * legend_rows) / fig.get_figheight()
+    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.62 / fig.get_figheight()),
+               ncol=2, fontsize=8, frameon=False)
+    fig.suptitle(f"Which option is cheapest as {path_label} changes, and where does self-hosting break even?\n"
+                 f"{name} · {paths:,} paths per point", fontsize=11)
+    fig.tight_layout(rect=(0, 0, 1, 1 - head))
+    save(fig, out)
 
 
-def _tco_panel(ax, own: pd.DataFrame, color: dict) -> None:
+def _tco_panel(ax, own: pd.DataFrame, style: dict) -> None:
     """TCO multiplier (total ÷ GPU lines) per self-hosted option against the swept value."""
     for option, g in own.groupby("option", sort=False):
         g = g[g.tco_multiplier_p50.notna()]
         if not len(g):
             continue
-        ax.fill_between(g.value, g.tco_multiplier_p5, g.tco_multiplier_p95, color=color[option], alpha=0.15, lw=0)
-        ax.plot(g.value, g.tco_multiplier_p50, color=color[option], marker="o", ms=3, label=option)
+        ax.fill_between(g.value, g.tco_multiplier_p5, g.tco_multiplier_p95, color=style[option]["color"], alpha=0.15,
+                        lw=0)
+        ax.plot(g.value, g.tco_multiplier_p50, ms=4, **style[option])
         bad = _bad(g)
         ax.scatter(bad.value, bad.tco_multiplier_p50, **INFEASIBLE_MARK)
-    ax.set_ylabel("TCO multiplier: total ÷ GPU lines\n(median, shaded P5–P95)")
-    ax.set_title("The multiplier is a property of scale: read it beside the GPUs below", fontsize=9)
+    ax.set_ylabel("TCO multiplier\n(median, shaded P5–P95)")
+    ax.set_title("How far is the bill from the GPU-hours figure? Total ÷ GPU lines, a property of scale "
+                 "(read it beside the GPUs below)", fontsize=10)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}×"))
     ax.set_ylim(bottom=1.0)
-    ax.legend(fontsize=8, loc="upper left")
     ax.grid(alpha=0.3, which="both")
 
 
-def _gpu_panel(ax, own: pd.DataFrame, color: dict) -> None:
+def _gpu_panel(ax, own: pd.DataFrame, style: dict) -> None:
     """GPUs each self-hosted option's multiplier divides by (median path, mean over months)."""
     for option, g in own.groupby("option", sort=False):
         g = g[g.gpus.notna()]
-        ax.plot(g.value, g.gpus, color=color[option], marker="o", ms=3, label=option)
+        ax.plot(g.value, g.gpus, ms=4, **style[option])
         bad = _bad(g)
         ax.scatter(bad.value, bad.gpus, **INFEASIBLE_MARK)
     ax.set_ylabel("GPUs (median path,\nmean over months)")
+    ax.set_title("How many GPUs each self-hosted option runs", fontsize=10)
     if own.gpus.max() / max(own.gpus.min(), 1e-9) > 20:
         ax.set_yscale("log")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
     ax.yaxis.set_minor_formatter(FuncFormatter(lambda x, _: f"{x:g}" if f"{x:g}"[0] in "25" else ""))
     ax.set_ylim(bottom=0.8 if ax.get_yscale() == "log" else 0)
-    ax.legend(fontsize=8, loc="upper left")
     ax.grid(alpha=0.3, which="both")
-
-
-def _fmt(v: float) -> str:
-    return "beyond the sweep" if v != v else f"{v:,.4g}"
 
 
 def sweep_markdown(exp, path: str, values: list[float], paths: int, seed: int, crossings: pd.DataFrame,
@@ -138,7 +208,9 @@ def sweep_markdown(exp, path: str, values: list[float], paths: int, seed: int, c
     """sweep.md: the break-even table (with whether each fleet can carry the load there), where
     fleets become infeasible, and how their shortfall was priced."""
     lines = [f"# Sweep of {path}: {exp.experiment.name}", "",
-             f"{len(values)} points from {values[0]:,.4g} to {values[-1]:,.4g}, {paths:,} paths each, seed {seed} "
+             f"From what value of `{path}` is self-hosting cheaper than each API, and how sure is that? "
+             f"{len(values)} points from {value_text(path, values[0])} to {value_text(path, values[-1])}, "
+             f"{paths:,} paths each, seed {seed} "
              "(the same paths at every point). P is the probability that the self-hosted option's horizon total "
              "is below the API's, on paired paths; the band comes from ±2 standard errors at the points. "
              "A sized option is re-sized at every point; a declared fleet keeps its GPUs.", "",
@@ -150,17 +222,22 @@ def sweep_markdown(exp, path: str, values: list[float], paths: int, seed: int, c
         if row.feasible is None or row.feasible != row.feasible:
             return "–"
         verdict = "serves it" if row.feasible else "**cannot carry the load**"
-        return f"{verdict} ({100 * row.unserved_share_p50:.2g}% unserved)"
+        return f"{verdict} ({share(row.unserved_share_p50)} unserved)"
+
+    def at(row) -> str:
+        if row.value != row.value:
+            return "beyond the sweep"
+        return value_text(path, row.value)
 
     for (option, versus), g in crossings.groupby(["option", "versus"], sort=False):
         half, most = g[g.level == 0.5].iloc[0], g[g.level == 0.9].iloc[0]
-        lines.append(f"| {option} | {versus} | {_fmt(half.value)} | {_fmt(half.band_low)} – {_fmt(half.band_high)} | "
-                     f"{there(half)} | {_fmt(most.value)} | {_fmt(most.band_low)} – {_fmt(most.band_high)} | "
-                     f"{there(most)} |")
+        lines.append(f"| {option} | {versus} | {at(half)} | {_where(path, half.band_low)} to "
+                     f"{_where(path, half.band_high)} | {there(half)} | {at(most)} | {_where(path, most.band_low)} "
+                     f"to {_where(path, most.band_high)} | {there(most)} |")
     lines.append("")
     for option, start in infeasible_from(table).items():
-        lines.append(f"**{option}** cannot carry the load from {start:,.4g} on: its GPUs leave more than "
-                     f"{100 * INFEASIBLE_SHARE:g}% of the tokens unserved on the median path (column "
+        lines.append(f"**{option}** cannot carry the load from {value_text(path, start)} on: its GPUs leave more "
+                     f"than {100 * INFEASIBLE_SHARE:g}% of the tokens unserved on the median path (column "
                      "`unserved_share_p50` of sweep.csv). A break-even past that point compares a fleet that does "
                      "not do the job.")
         lines.append("")
@@ -174,4 +251,4 @@ def sweep_markdown(exp, path: str, values: list[float], paths: int, seed: int, c
     return "\n".join(lines)
 
 
-__all__ = ["nearest_api", "short", "sweep_chart", "sweep_markdown"]
+__all__ = ["MONEY_FIELDS", "pair_text", "nearest_api", "sweep_chart", "sweep_markdown", "value_text"]

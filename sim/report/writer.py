@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from sim.progress import Progress, quiet
 from sim.report.charts import write_charts
 from sim.report.content import build_document
 from sim.report.document import to_html, to_markdown
@@ -83,12 +84,16 @@ def write_tables(study: Study, folder: Path) -> tuple[pd.DataFrame, pd.DataFrame
     return bands, summary
 
 
-def write_report(study: Study, out_dir: Path, wall_time: float | None = None) -> Path:
+def write_report(study: Study, out_dir: Path, wall_time: float | None = None,
+                 progress: Progress | None = None) -> Path:
     """Write every report file to ``out_dir`` (replacing only a previous report of ours); an
     interrupted or failed write leaves the previous report intact and no temporary folder."""
+    progress = progress or quiet()
     with output_folder(out_dir, manifest(study, wall_time)) as tmp:
         bands, summary = write_tables(study, tmp)
-        charts = write_charts(study, bands, tmp / "charts")
+        progress.stage("charts", "charts")
+        charts = write_charts(study, bands, tmp / "charts", progress)
+        progress.stage("writing")
         doc = build_document(study, summary, charts, wall_time)
         (tmp / "report.md").write_text(to_markdown(doc), encoding="utf-8")
         title = f"tcosim report: {study.name}"
