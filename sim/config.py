@@ -28,6 +28,7 @@ from sim.specs import (
     MoneyPath,
     Month,
     Multiple,
+    Number,
     OneOff,
     PerGB,
     PriceFall,
@@ -37,6 +38,7 @@ from sim.specs import (
     TokenPricePath,
     TokensPerDay,
     Volatility,
+    Whole,
 )
 
 #: 365 days / 12 months; the experiment may say otherwise (the article uses 30).
@@ -50,11 +52,11 @@ MAX_HORIZON = 240
 class ExperimentMeta(Strict):
     name: FolderName
     description: Text = ""
-    horizon_months: int = Field(ge=1, le=MAX_HORIZON)
-    paths: int = Field(default=10_000, ge=1, le=100_000_000)
-    seed: int = Field(default=0, ge=0)
+    horizon_months: Whole = Field(ge=1, le=MAX_HORIZON)
+    paths: Whole = Field(default=10_000, ge=1, le=100_000_000)
+    seed: Whole = Field(default=0, ge=0)
     percentiles: list[float] = Field(default_factory=lambda: [5.0, 25.0, 50.0, 75.0, 95.0])
-    days_per_month: float = Field(default=DAYS_PER_MONTH, gt=0, le=31)
+    days_per_month: Number = Field(default=DAYS_PER_MONTH, gt=0, le=31)
     line_bands: bool | Literal["auto"] = "auto"
     price_file: str | None = Field(default=None, min_length=1, max_length=4096)
     price_file_date: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")  # default: the file's
@@ -86,14 +88,22 @@ class Workload(Strict):
 
 
 class Budget(Strict):
-    monthly: float | None = Field(default=None, gt=0)
-    total: float | None = Field(default=None, gt=0)
+    monthly: Number | None = Field(default=None, gt=0)
+    total: Number | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
     def _one(self) -> Budget:
         if self.monthly is None and self.total is None:
             raise ValueError("give monthly and/or total")
         return self
+
+
+class Decision(Strict):
+    """How the answer is read. ``self_host_margin``: self-host only if the API costs at least this
+    many times the self-hosted total (the article's step 4 says 2); the report then gives the
+    probability of that margin on paired paths."""
+
+    self_host_margin: Number | None = Field(default=None, ge=1, le=100)
 
 
 _DRIVERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -116,8 +126,8 @@ class CostLine(Strict):
 
     item: Name
     category: Category | None = None
-    start_month: int = Field(default=1, ge=1)
-    end_month: int | None = Field(default=None, ge=1)
+    start_month: Whole = Field(default=1, ge=1)
+    end_month: Whole | None = Field(default=None, ge=1)
     monthly: MoneyPath | None = None
     gpus: GpuCount | None = None
     hourly_price: HourlyPricePath | None = None
@@ -184,7 +194,7 @@ class Successor(Strict):
     long_output_per_million: TokenPrice | None = None  # default: its base output price
     arrives: Month  # the month it is available (beyond the horizon: never), e.g. "6 to 18"
     migration_cost: OneOff = 0.0  # prompt rework, evals, rollout: $ once, when the evaluation starts
-    evaluation_months: int = Field(default=0, ge=0, le=24)  # months both run before the switch
+    evaluation_months: Whole = Field(default=0, ge=0, le=24)  # months both run before the switch
     evaluation_share: Fraction = 1.0  # share of traffic mirrored to the newcomer while it is evaluated
 
 
@@ -199,7 +209,7 @@ class ApiOption(Strict):
     cache_write_per_million: TokenPrice | None = None
     cache_write_share: Fraction = 0.0  # share of input tokens written to the cache (Anthropic bills writes)
     long_context_share: Fraction = 0.0  # share of tokens in requests above the long-context threshold
-    long_context_tokens: int | None = Field(default=None, ge=1, le=100_000_000)  # the threshold (from the catalog)
+    long_context_tokens: Whole | None = Field(default=None, ge=1, le=100_000_000)  # the threshold (from the catalog)
     long_input_per_million: TokenPrice | None = None
     long_output_per_million: TokenPrice | None = None
     batch_share: Fraction = 0.0
@@ -267,10 +277,10 @@ class Claim(Strict):
 
     option: str
     metric: ClaimMetric
-    month: int | None = Field(default=None, ge=1)
-    value: float
+    month: Whole | None = Field(default=None, ge=1)
+    value: Number
     source: Text = Field(default="", max_length=500)
-    tolerance: float = Field(default=0.01, gt=0, lt=1)
+    tolerance: Number = Field(default=0.01, gt=0, lt=1)
 
 
 class Correlation(Strict):
@@ -278,7 +288,7 @@ class Correlation(Strict):
 
     a: str
     b: str
-    rank_correlation: float = Field(ge=-1, le=1)
+    rank_correlation: Number = Field(ge=-1, le=1)
 
 
 class Shock(Strict):
@@ -287,13 +297,13 @@ class Shock(Strict):
 
     target: str | None = Field(default=None, min_length=1, max_length=200)  # dotted input path,
     # "workload.tokens", or "options[i].prices"
-    multiply: float | None = Field(default=None, ge=0)
-    set: float | None = None
+    multiply: Number | None = Field(default=None, ge=0)
+    set: Number | None = None
     add_line: Name | None = None  # or: the name of a cost line to add to option ``option``
     option: str | None = None
     monthly: MoneyPath | None = None
-    from_month: int = Field(default=1, ge=1)
-    months: int | None = Field(default=None, ge=1)  # default: to the horizon
+    from_month: Whole = Field(default=1, ge=1)
+    months: Whole | None = Field(default=None, ge=1)  # default: to the horizon
 
     @model_validator(mode="after")
     def _one_kind(self) -> Shock:
@@ -322,6 +332,7 @@ class Experiment(Strict):
     experiment: ExperimentMeta
     workload: Workload
     budget: Budget | None = None
+    decision: Decision | None = None
     market: dict[MarketName, AnySpec] = Field(default_factory=dict)
     options: list[Option] = Field(min_length=1)
     claims: list[Claim] = Field(default_factory=list)
@@ -350,7 +361,7 @@ def refs(node: object, loc: tuple = ()) -> list[tuple[tuple, Ref]]:
     return []
 
 
-ALL_FIELDS = sorted({f for m in (ExperimentMeta, Workload, Budget, CostLine, PriceCuts, ApiOption,
+ALL_FIELDS = sorted({f for m in (ExperimentMeta, Workload, Budget, Decision, CostLine, PriceCuts, ApiOption,
                                  SelfHostedOption, Claim, Experiment, Capacity, Provisioning, Fleet, ApiOps,
                                  SelfHostedOps, Correlation, StressScenario, Shock)
                      for f in m.model_fields} - set(INTERNAL_FIELDS))

@@ -6,12 +6,14 @@ is the shocks' alone."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 from sim.analysis.cheapest import prob_cheapest
 from sim.analysis.quantiles import band
+from sim.analysis.risk import budget_risk, safe_budgets
 from sim.config import CostLine, Experiment, StressScenario
 from sim.engine import run
 from sim.names import find
@@ -34,18 +36,24 @@ def apply_scenario(exp: Experiment, scenario: StressScenario) -> Experiment:
     return out
 
 
-def run_scenarios(exp: Experiment, paths: int, seed: int, workers: int = 1,
-                  ops: str | None = None) -> list[tuple[str, Result]]:
+def run_scenarios(exp: Experiment, paths: int, seed: int, workers: int = 1, ops: str | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> list[tuple[str, Result]]:
     """[(scenario name, Result)] for every [[scenarios]] entry, at the base run's paths and seed;
-    each keeps per-path totals, worst months and months over budget (what its tables need)."""
-    return [(sc.name, run(apply_scenario(exp, sc), paths=paths, seed=seed, workers=workers, ops=ops,
-                          totals_only=True))
-            for sc in exp.scenarios]
+    each keeps per-path totals, worst months and months over budget (what its tables need).
+    ``progress(done, total)`` is called after each scenario."""
+    out = []
+    for k, sc in enumerate(exp.scenarios):
+        out.append((sc.name, run(apply_scenario(exp, sc), paths=paths, seed=seed, workers=workers, ops=ops,
+                                 totals_only=True)))
+        if progress is not None:
+            progress(k + 1, len(exp.scenarios))
+    return out
 
 
 def scenario_table(base: Result, runs: list[tuple[str, Result]]) -> pd.DataFrame:
     """Per scenario and option: median and P5/P95 of the total, the median's change from the base
-    case (paired paths), and P(cheapest)."""
+    case (paired paths), P(cheapest), and the same budget figures as summary.csv (P(any month over),
+    expected months over, P(total over) where [budget] sets them; the budgets safe at P90/P95)."""
     rows = []
     for name, res in [("base", base), *runs]:
         cheapest = prob_cheapest(res)
@@ -54,5 +62,6 @@ def scenario_table(base: Result, runs: list[tuple[str, Result]]) -> pd.DataFrame
             change = opt.totals - base.option(opt.name).totals
             rows.append({"scenario": name, "option": opt.name, "total_p5": p5, "total_p50": p50, "total_p95": p95,
                          "median_change": float(np.median(change)), "mean_change": float(change.mean()),
-                         "p_cheapest": cheapest[opt.name][0]})
+                         "p_cheapest": cheapest[opt.name][0], "p_cheapest_se": cheapest[opt.name][1],
+                         **budget_risk(res, opt), **safe_budgets(opt)})
     return pd.DataFrame(rows)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.analysis.risk import article_rule, safe_budgets
+from sim.analysis.risk import margin_rule, safe_budgets
 from sim.analysis.sensitivity import sensitivity
 from sim.cli import main
 from sim.loader import parse_experiment
@@ -53,12 +53,18 @@ def test_safe_budgets_exact_on_fixed_costs() -> None:
                     "safe_total_budget_p90": 6 * 13275.0, "safe_total_budget_p95": 6 * 13275.0}
 
 
-def test_article_rule_probability() -> None:
-    res = sim.run(parse_experiment(_doc()))
-    rule = {(a, b): (p, se) for a, b, p, se in article_rule(res)}
-    p, se = rule[("api", "self")]
-    expected = float((res.option("api").totals >= 2 * res.option("self").totals).mean())
-    assert p == expected and se == pytest.approx(np.sqrt(p * (1 - p) / 4000))
+def test_margin_rule_probability() -> None:
+    """P(API >= margin x self-hosted) on paired paths, at the margin the file asks for (>=, not >);
+    no rule (and no report section) when the file asks for none."""
+    assert margin_rule(sim.run(parse_experiment(_doc())).result) == []
+    doc = _doc()
+    doc["options"][0]["input_per_million"] = 250.0  # an API near 3x the self-hosted median
+    for margin in (2.0, 3.0):
+        res = sim.run(parse_experiment({**doc, "decision": {"self_host_margin": margin}}))
+        rule = {(a, b): (p, se) for a, b, p, se in margin_rule(res.result)}
+        p, se = rule[("api", "self")]
+        expected = float((res.option("api").totals >= margin * res.option("self").totals).mean())
+        assert 0 < p < 1 and p == expected and se == pytest.approx(np.sqrt(p * (1 - p) / 4000))
 
 
 def test_sensitivity_csv_and_report_section(tmp_path: Path) -> None:
@@ -68,7 +74,7 @@ def test_sensitivity_csv_and_report_section(tmp_path: Path) -> None:
     assert {"option", "versus", "input", "label", "spearman", "swing"} <= set(table.columns)
     md = (tmp_path / "r" / "report.md").read_text()
     assert "## What drives the answer" in md and "charts/tornado.png" in md
-    assert "The article's rule" in md and "charts/tail_risk.png" in md
+    assert "## Margin rule: self-host only if the API costs at least 2×" in md and "charts/tail_risk.png" in md
 
 
 def test_compare_is_exact_on_identical_reports(tmp_path: Path, capsys) -> None:
@@ -137,7 +143,7 @@ def test_iman_conover_hits_the_asked_correlations_and_keeps_marginals(tmp_path: 
     ([{"a": "market.gpu", "b": "market.gpu", "rank_correlation": 0.5}],
      "correlations[0].b: an input cannot be correlated with itself"),
     ([{"a": "market.gpu", "b": "workload.monthly_growth", "rank_correlation": 1.5}],
-     "correlations[0].rank_correlation: Input should be less than or equal to 1"),
+     "correlations[0].rank_correlation: must be <= 1, got 1.5"),
 ])
 def test_bad_correlations_exit_2(entries, message, tmp_path: Path, capsys) -> None:
     f = tmp_path / "c.toml"

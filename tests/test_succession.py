@@ -122,7 +122,7 @@ def test_the_report_shows_the_migrations(tmp_path: Path) -> None:
     f.write_text(to_toml(_doc(successors=[NEW])))
     assert main(["run", str(f), "--out", str(tmp_path / "r"), "--quiet"]) == 0
     md = (tmp_path / "r" / "report.md").read_text(encoding="utf-8")
-    assert "## Model succession" in md and "| api | new | 100.0% | 5 (5–5) | $10,000 | $60.00 |" in md
+    assert "## Model succession" in md and "| api | new | 100% | 5 (5–5) | $10,000 | $60.00 |" in md
 
 
 @pytest.mark.parametrize("change,message", [

@@ -32,13 +32,18 @@ def safe_budgets(opt: OptionResult) -> dict[str, float]:
             "safe_total_budget_p90": float(total[0]), "safe_total_budget_p95": float(total[1])}
 
 
-def article_rule(result: Result) -> list[tuple[str, str, float, float]]:
-    """The article's rule, self-host only if the API costs at least 2x the true TCO, as a
-    probability on paired paths: (API option, self-hosted option, P(API >= 2 x self), its SE)."""
+def margin_rule(result: Result) -> list[tuple[str, str, float, float]]:
+    """``[decision] self_host_margin`` (self-host only if the API costs at least that many times
+    the self-hosted total) as a probability on paired paths: (API option, self-hosted option,
+    P(API >= margin x self), its SE); empty when the experiment sets no margin."""
+    decision = result.experiment.decision
+    if decision is None or decision.self_host_margin is None:
+        return []
+    margin = decision.self_host_margin
     out = []
     for api in (o for o in result.options if o.kind == "api"):
         for own in (o for o in result.options if o.kind == "self_hosted"):
-            out.append((api.name, own.name, *share(api.totals >= 2.0 * own.totals)))
+            out.append((api.name, own.name, *share(api.totals >= margin * own.totals)))
     return out
 
 

@@ -11,7 +11,7 @@ from sim.analysis.quantiles import row_percentiles
 from sim.capacity.choose import Choice
 from sim.capacity.sizing import Setup
 from sim.config import SelfHostedOption
-from sim.fmt import money
+from sim.fmt import money, share
 from sim.report.document import Document
 from sim.result import Result
 
@@ -27,11 +27,25 @@ def _setup(spec: SelfHostedOption) -> tuple[str, str]:
     return f"{Setup(gpu, tp)} per replica, {cap.model} {cap.precision}", "sized"
 
 
-def _share_text(share: np.ndarray | None) -> str:
-    if share is None:
+def _share_text(values: np.ndarray | None) -> str:
+    if values is None:
         return "–"
-    p50, p95 = row_percentiles(share[None, :], [50, 95])[:, 0]
-    return f"{100 * p50:.2g}% (P95 {100 * p95:.2g}%)"
+    p50, p95 = row_percentiles(values[None, :], [50, 95])[:, 0]
+    return f"{share(p50)} (P95 {share(p95)})"
+
+
+#: the line of a reserved option that rents GPUs on demand above (or after) its reservation
+BURST_LINE = "GPU compute (on-demand)"
+
+
+def _burst_text(spec: SelfHostedOption, opt) -> str:
+    """Mean total of the on-demand GPUs a reservation rents beside itself; "–" for a policy that
+    rents on demand (or spot) throughout, where that line is the whole GPU bill, not a burst."""
+    prov = spec.provisioning
+    if prov is None or prov.policy in ("on_demand", "spot"):
+        return "–"
+    line = next((ln for ln in opt.lines if ln.item == BURST_LINE), None)
+    return "–" if line is None else money(float(line.totals.mean()))
 
 
 def capacity_section(doc: Document, result: Result, charts: dict[str, str]) -> None:
@@ -39,7 +53,8 @@ def capacity_section(doc: Document, result: Result, charts: dict[str, str]) -> N
     if not opts:
         return
     doc.h(2, "Capacity")
-    doc.p("Every self-hosted option with `[options.capacity]` (GPUs sized from the workload) or `[options.fleet]` "
+    doc.p("Can each self-hosted fleet carry its traffic within the latency targets, and how busy is it? "
+          "Every self-hosted option with `[options.capacity]` (GPUs sized from the workload) or `[options.fleet]` "
           "(GPUs declared by hand) is checked against the traffic on every path and month: the replicas its GPUs "
           "form, the largest batch that keeps time per output token and time to first token under load within "
           "the SLOs, the diurnal peak and bursts. Two utilisation figures: **utilisation** = tokens served ÷ what "
@@ -48,7 +63,10 @@ def capacity_section(doc: Document, result: Result, charts: dict[str, str]) -> N
           "a lone request still runs a whole step). The **unserved share** is the share of the horizon's tokens "
           "the fleet could not serve itself; it goes to the overflow API (a cost line at that API's prices on "
           f"the same path) or unserved. A fleet leaving more than {100 * INFEASIBLE_SHARE:g}% on the median path "
-          "cannot carry the load.")
+          "cannot carry the load. Two costs of the traffic above a fleet: **on-demand GPUs beyond the "
+          "reservation** are GPUs a reserved option rents at the market price when its need exceeds what it "
+          "reserved (or after the term); **API overflow** is the tokens its GPUs could not serve, priced at the "
+          "overflow API.")
     rows = []
     last = result.months - 1
     for i, opt in opts:
@@ -59,14 +77,15 @@ def capacity_section(doc: Document, result: Result, charts: dict[str, str]) -> N
         signed = result.reserved_gpus.get(i)
         rows.append([opt.name, f"{setup} ({how})", f"{p['gpus'][1, 0]:.0f} → {p['gpus'][1, 1]:.0f}",
                      f"{p['gpus_needed'][1, 1]:.0f} ({p['gpus_needed'][0, 1]:.0f}–{p['gpus_needed'][2, 1]:.0f})",
-                     f"{100 * p['utilization'][1, 0]:.2g}% → {100 * p['utilization'][1, 1]:.2g}%",
-                     f"{100 * p['busy_fraction'][1, 0]:.2g}% → {100 * p['busy_fraction'][1, 1]:.2g}%",
-                     _share_text(unserved_share(result, opt)),
+                     f"{share(p['utilization'][1, 0])} → {share(p['utilization'][1, 1])}",
+                     f"{share(p['busy_fraction'][1, 0])} → {share(p['busy_fraction'][1, 1])}",
+                     _share_text(unserved_share(result, opt)), _burst_text(spec, opt),
                      money(float(opt.metrics["overflow_cost"].sum(axis=0, dtype="float64").mean())),
-                     "" if signed is None else f"{signed:.0f}"])
+                     "–" if signed is None else f"{signed:.0f}"])
     doc.table(["option", "setup", "GPUs, month 1 → last (median)", "GPUs needed, last month: median (P5–P95)",
                "utilisation, month 1 → last (median)", "busy fraction, month 1 → last (median)",
-               "unserved share of tokens: median path", "mean overflow cost (total)", "reserved GPUs (sized)"], rows)
+               "unserved share of tokens: median (P95)", "on-demand GPUs beyond the reservation: mean total",
+               "API overflow: mean total", "GPUs reserved (sized)"], rows)
     for i, choice in result.setups.items():
         _candidates(doc, result.options[i].name, choice)
     doc.image(charts["capacity"], "GPUs provisioned vs needed")
@@ -82,7 +101,7 @@ def _candidates(doc: Document, name: str, choice: Choice) -> None:
            f"({len(choice.candidates)} considered): {money(win.cost)} for {win.gpu_hours:,.0f} GPU-hours over the "
            f"horizon at the P{100 * choice.quantile:g} demand of the pilot paths")
     if runner is not None:
-        why += f", {100 * (runner.cost / win.cost - 1):.0f}% below the next, {runner.setup}" if win.cost > 0 else ""
+        why += f", {share(1 - win.cost / runner.cost)} below the next, {runner.setup}" if runner.cost > 0 else ""
     doc.p(why + ". Each candidate is priced at the median catalog (or given) price of the provisioning class; "
           "the run then rents the winner by the provisioning policy on every path.")
     rows = []
@@ -92,7 +111,7 @@ def _candidates(doc: Document, name: str, choice: Choice) -> None:
             rows.append([str(c.setup), "", "", "", "", "", "", mark])
             continue
         rows.append([str(c.setup), f"{c.replicas:.1f}", f"{c.gpu_hours:,.0f}", money(c.price), money(c.cost),
-                     f"{100 * c.utilization:.2g}%", f"{c.batch:.0f}", mark])
+                     share(c.utilization), f"{c.batch:.0f}", mark])
     doc.table(["setup (per replica)", "replicas (mean over months)", "GPU-hours", "$/GPU-hour", "cost",
                "utilisation", "batch at the SLO", "verdict"], rows)
 

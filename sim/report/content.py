@@ -8,9 +8,9 @@ import pandas as pd
 
 from sim.analysis.bands import level_label
 from sim.analysis.quantiles import p95_precision
-from sim.analysis.risk import article_rule
-from sim.fmt import money, pct, ratio
+from sim.fmt import change, duration, money, prob, ratio, share
 from sim.names import shown
+from sim.report.budget import risk_section, scenario_section
 from sim.report.capacity import capacity_section
 from sim.report.document import Document
 from sim.report.operations import ops_section
@@ -25,7 +25,7 @@ def _headline(result: Result, summary: pd.DataFrame) -> str:
     best = summary.sort_values("p_cheapest", ascending=False).iloc[0]
     median_col = "total_p50" if "total_p50" in summary else None
     text = (f"**{best.option}** is the cheapest option over {result.months} months on "
-            f"{pct(best.p_cheapest)} of paths")
+            f"{prob(best.p_cheapest, n=result.paths, exact=result.fixed)} of paths")
     if median_col:
         text += f" (median total {money(best[median_col])})"
     return text + "."
@@ -43,13 +43,15 @@ def build_document(study: Study, summary: pd.DataFrame, charts: dict[str, str],
     facts = (f"{result.paths:,} Monte Carlo paths, seed {result.seed}, horizon {result.months} months "
              f"of {meta.days_per_month:g} days, {len(result.options)} options.")
     if wall_time is not None:
-        facts += f" Simulation and analysis took {wall_time:.1f} s on {result.workers} worker(s)."
+        workers = "1 worker" if result.workers == 1 else f"{result.workers} workers"
+        facts += f" Simulation and analysis took {duration(wall_time)} on {workers}."
     doc.p(facts)
     doc.p(_headline(result, summary))
     for note in study.notes():
         doc.p(f"**Note:** {note}")
 
     doc.h(2, "Horizon total cost")
+    doc.p(f"What will each option cost over the {result.months} months, and how likely is each to be the cheapest?")
     mid = 50.0 if 50.0 in levels else levels[len(levels) // 2]
     headers = ["option", "mean"] + [f"P{level_label(p)}" for p in levels] + \
               [f"P{level_label(mid)} 95% CI", "P(cheapest)"]
@@ -58,21 +60,27 @@ def build_document(study: Study, summary: pd.DataFrame, charts: dict[str, str],
         tag = f"total_p{level_label(mid)}"
         rows.append([r.option, money(r["mean"])] + [money(r[f"total_p{level_label(p)}"]) for p in levels]
                     + [f"{money(r[tag + '_ci_low'])} – {money(r[tag + '_ci_high'])}",
-                       pct(r.p_cheapest, r.p_cheapest_se)])
+                       prob(r.p_cheapest, r.p_cheapest_se, n=result.paths, exact=result.fixed)])
     doc.table(headers, rows)
+    floor = "" if result.fixed else (f"; “{prob(0.0, n=result.paths)}” means no path of {result.paths:,} had it "
+                                     "(the rule-of-three 95% bound, 3/paths, or 0.1% if finer)")
     doc.p("P(cheapest) is measured on paired paths: every option sees the same traffic and market "
-          "on a path (common random numbers); ± is one standard error. The confidence interval of "
-          "each percentile comes from binomial order statistics, so it needs no distributional assumption.")
+          f"on a path (common random numbers); ± is one standard error{floor}. The confidence interval "
+          "of each percentile comes from binomial order statistics, so it needs no distributional assumption.")
 
-    _risk_section(doc, result, summary, charts)
-    _scenario_section(doc, study, charts)
+    risk_section(doc, study, summary, charts)
+    scenario_section(doc, study, charts)
     _sensitivity_section(doc, study, charts)
     _tco_section(doc, summary)
     _succession_section(doc, study)
     _claims_section(doc, study)
 
     doc.h(2, "Charts")
-    doc.image(charts["monthly_fan"], "Monthly cost bands per option")
+    doc.p("How does each option's cost unfold month by month, and how wide is the spread of its total? The "
+          "monthly bands are drawn twice: each option on its own scale (its shape), then all on one scale "
+          "(their sizes).")
+    doc.image(charts["monthly_fan"], "Monthly cost bands per option, each on its own scale")
+    doc.image(charts["monthly_fan_shared"], "Monthly cost bands per option, on one scale")
     doc.image(charts["cumulative"], "Cumulative cost per option")
     doc.image(charts["total"], "Distribution of the horizon total")
     doc.image(charts["lines"], "Cost breakdown by category")
@@ -85,70 +93,13 @@ def build_document(study: Study, summary: pd.DataFrame, charts: dict[str, str],
     return doc
 
 
-def _risk_section(doc: Document, result: Result, summary: pd.DataFrame, charts: dict[str, str]) -> None:
-    budget = result.experiment.budget
-    doc.h(2, "Budget risk")
-    headers = ["option", "VaR95 (P95 total)", "CVaR95 (mean of worst 5%)"]
-    if budget is not None and budget.monthly is not None:
-        headers += [f"P(any month > {money(budget.monthly)})", "expected months over"]
-    if budget is not None and budget.total is not None:
-        headers += [f"P(total > {money(budget.total)})"]
-    rows = []
-    for _, r in summary.iterrows():
-        row = [r.option, money(r.var95), money(r.cvar95)]
-        if budget is not None and budget.monthly is not None:
-            row += [pct(r.p_any_month_over_budget), f"{r.expected_months_over_budget:.1f}"]
-        if budget is not None and budget.total is not None:
-            row += [pct(r.p_total_over_budget, r.p_total_over_budget_se)]
-        rows.append(row)
-    doc.table(headers, rows)
-    if budget is None:
-        doc.p("No `[budget]` in the experiment: add `monthly` and/or `total` to see the chance of overrunning it.")
-    doc.p("The budget that is safe: the monthly figure no month exceeds, and the total, with 90% and 95% "
-          "probability.")
-    doc.table(["option", "safe monthly (P90)", "safe monthly (P95)", "safe total (P90)", "safe total (P95)"],
-              [[r.option, money(r.safe_monthly_budget_p90), money(r.safe_monthly_budget_p95),
-                money(r.safe_total_budget_p90), money(r.safe_total_budget_p95)] for _, r in summary.iterrows()])
-    if "risk" in charts:
-        doc.image(charts["risk"], "Tail risk of the horizon total")
-    rule = article_rule(result)
-    if rule:
-        doc.h(3, "The article's rule: self-host only if the API costs at least 2× the true TCO")
-        doc.table(["API option", "self-hosted option", "P(API ≥ 2 × self-hosted)"],
-                  [[a, b, pct(p, se)] for a, b, p, se in rule])
-
-
-def _scenario_section(doc: Document, study: Study, charts: dict[str, str]) -> None:
-    if not study.scenarios:
-        return
-    result = study.result
-    table = study.scenario_table()
-    doc.h(2, "Stress scenarios")
-    doc.p("Each scenario re-runs the same paths (same seed) with its shocks, so the change from the base "
-          "case is the shocks' alone; the change is the median of the paired per-path differences.")
-    for spec in result.experiment.scenarios:
-        shocks = "; ".join(
-            (f"{s.target} {'×' + format(s.multiply, 'g') if s.multiply is not None else '= ' + format(s.set, 'g')}"
-             if s.target else f"+ line “{s.add_line}” on {s.option}")
-            + f" from month {s.from_month}" + (f" for {s.months} months" if s.months else "")
-            for s in spec.shocks)
-        doc.p(f"**{spec.name}**: {shocks}.")
-    rows = []
-    for r in table.itertuples():
-        rows.append([r.scenario, r.option, money(r.total_p5), money(r.total_p50), money(r.total_p95),
-                     "" if r.scenario == "base" else money(r.median_change), pct(r.p_cheapest)])
-    doc.table(["scenario", "option", "P5 total", "median total", "P95 total", "median change vs base",
-               "P(cheapest)"], rows)
-    if "scenarios" in charts:
-        doc.image(charts["scenarios"], "Horizon totals per stress scenario")
-
-
 def _sensitivity_section(doc: Document, study: Study, charts: dict[str, str]) -> None:
     result = study.result
     if result.experiment.correlations:
         doc.h(2, "Correlated inputs")
-        doc.p("Rank correlations imposed with Iman–Conover (each input keeps its own distribution exactly; "
-              "only the pairing across paths changes), asked beside achieved:")
+        doc.p("Did the correlations asked for come out in the sample? Rank correlations imposed with Iman–Conover "
+              "(each input keeps its own distribution exactly; only the pairing across paths changes), asked beside "
+              "achieved:")
         doc.table(["input", "with", "asked ρ", "achieved ρ"],
                   [[r.a, r.b, f"{r.asked:+.2f}", f"{r.achieved:+.3f}"] for r in study.correlations().itertuples()])
     table = study.sensitivity()
@@ -156,8 +107,9 @@ def _sensitivity_section(doc: Document, study: Study, charts: dict[str, str]) ->
         return
     doc.h(2, "What drives the answer")
     noise = 2 / (min(result.paths, 100_000) ** 0.5)
-    doc.p("Inputs ranked by Spearman rank correlation with each self-hosted option's horizon total, and "
-          "with its difference from the cheapest API (path by path); the swing is the median total "
+    doc.p("Which uncertain inputs move the answer most? Inputs ranked by Spearman rank correlation with each "
+          "self-hosted option's horizon total, and with its difference from the cheapest API (path by path), among "
+          "the inputs that feed that option or that API; the swing is the median total "
           f"with the input in its top decile minus its bottom decile. |ρ| below {noise:.3f} is sampling "
           "noise. All inputs are in sensitivity.csv by dotted config path.")
     if "tornado" in charts:
@@ -174,7 +126,8 @@ def _tco_section(doc: Document, summary: pd.DataFrame) -> None:
         return
     sub = summary.dropna(subset=["tco_multiplier_p50"])
     doc.h(2, "TCO multiplier")
-    doc.p("Total cost of a self-hosted option divided by its GPU lines (category `gpu`): how far the "
+    doc.p("How far is each self-hosted bill from its GPU-hours figure? Total cost of a self-hosted option divided "
+          "by its GPU lines (category `gpu`): how far the "
           "real bill is from the napkin GPU-hours figure. It is a property of scale, not a constant: the "
           "people, software and operations lines hardly grow with the fleet, so the same bill over more "
           "GPUs gives a smaller multiplier. Read it beside the GPUs it refers to (`tcosim sweep` draws it "
@@ -193,12 +146,13 @@ def _succession_section(doc: Document, study: Study) -> None:
     if not len(table):
         return
     doc.h(2, "Model succession")
-    doc.p("Each successor takes the traffic when it arrives (after its evaluation, during which both models run); "
-          "later successors wait for earlier ones. Months are counted from 1 over the paths on which the switch "
+    doc.p("When do successor models take over, and what does switching cost? Each successor takes the traffic "
+          "when it arrives (after its evaluation, during which both models run); later successors wait for "
+          "earlier ones. Months are counted from 1 over the paths on which the switch "
           "happens within the horizon; costs are means over all paths.")
     doc.table(["option", "successor", "switches within the horizon", "month (median, P10–P90)",
                "migration cost (mean)", "evaluation traffic, all successors (mean)"],
-              [[r.option, r.successor, pct(r.share_of_paths),
+              [[r.option, r.successor, share(r.share_of_paths),
                 "–" if r.month_p50 != r.month_p50 else f"{r.month_p50:.0f} ({r.month_p10:.0f}–{r.month_p90:.0f})",
                 money(r.migration_cost_mean), money(r.option_evaluation_cost_mean)] for r in table.itertuples()])
 
@@ -208,13 +162,13 @@ def _claims_section(doc: Document, study: Study) -> None:
     if not checks:
         return
     doc.h(2, "Claims check")
-    doc.p("Each claimed figure beside the simulated median; a claim more than its tolerance "
-          "(default 1%) from the median is flagged.")
+    doc.p("Do the figures the source claims follow from its own inputs? Each claimed figure beside the "
+          "simulated median; a claim more than its tolerance (default 1%) from the median is flagged.")
     rows = []
     for c in checks:
         fmt = ratio if c.claim.metric == "tco_multiplier" else money
         month = "" if c.month is None else str(c.month)
-        verdict = "matches" if c.supported else f"**differs by {100 * c.diff:+.1f}%**"
+        verdict = "matches" if c.supported else f"**differs by {change(c.median, c.claim.value)}**"
         rows.append([c.claim.option, c.claim.metric, month, fmt(c.claim.value), fmt(c.median),
                      f"P{c.rank:.1f}", verdict, c.claim.source])
     doc.table(["option", "metric", "month", "claimed", "simulated median", "claim sits at",
@@ -225,13 +179,13 @@ def _claims_section(doc: Document, study: Study) -> None:
 
 def _lines_section(doc: Document, result: Result) -> None:
     doc.h(2, "Cost lines")
-    doc.p("Mean cost per line (means add up to the option's mean; percentiles per line and month "
-          "are in percentiles.csv as metric `line:<item>`).")
+    doc.p("Where does each option's money go? Mean cost per line (means add up to the option's mean; percentiles "
+          "per line and month are in percentiles.csv as metric `line:<item>`).")
     for opt in result.options:
         total = float(opt.totals.mean())
         rows = [[line.item, line.category, money(float(line.mean_by_month[0])),
                  money(float(line.totals.mean())),
-                 f"{100 * float(line.totals.mean()) / total:.1f}%" if total > 0 else "n/a"]
+                 share(float(line.totals.mean()) / total) if total > 0 else "n/a"]
                 for line in opt.lines]
         rows.append(["**total**", "", money(float(given(opt.by_month)[0].mean(dtype="float64"))),
                      money(total), "100%"])
@@ -245,18 +199,25 @@ def _lines_section(doc: Document, result: Result) -> None:
 
 def _precision_section(doc: Document, result: Result, summary: pd.DataFrame) -> None:
     doc.h(2, "Precision of the headline numbers")
+    doc.p(f"How precisely do {result.paths:,} paths pin down the headline numbers? Half-widths of 95% confidence "
+          "intervals (run with more paths, or `--precision`, to narrow them).")
     asked = result.timings.get("precision_asked")
     if asked is not None:
         doc.p(f"Run with `--precision {100 * asked:g}%`: {int(result.timings['precision_rounds'])} round(s), "
               f"{result.paths:,} paths; the worst P95 precision reached is "
               f"{100 * result.timings['precision_achieved']:.2f}%.")
+    if result.fixed:
+        doc.p("Every input of this experiment is fixed, so every path is the same: the numbers above are exact.")
+        return
     rows = []
     for r, opt in zip(summary.itertuples(), result.options, strict=True):
         mean_rel = r.mean_se / r.mean if r.mean else 0.0
         med_rel = (r.total_p50_ci_high - r.total_p50_ci_low) / 2 / r.total_p50 if "total_p50_ci_high" in summary \
             and r.total_p50 else float("nan")
-        rows.append([r.option, f"±{100 * 1.96 * mean_rel:.2f}%", f"±{100 * med_rel:.2f}%",
-                     f"±{100 * p95_precision(opt.totals):.2f}%", f"±{100 * 1.96 * r.p_cheapest_se:.1f} pts"])
+        points = 100 * 1.96 * r.p_cheapest_se
+        rows.append([r.option, f"±{share(1.96 * mean_rel)}", f"±{share(med_rel)}",
+                     f"±{share(p95_precision(opt.totals))}",
+                     f"±{points:.1f} pts" if points >= 0.05 else "< ±0.1 pts"])
     doc.table(["option", "mean (95% CI)", "median (95% CI)", "P95 (95% CI)", "P(cheapest) (95% CI)"], rows)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +50,15 @@ class Document:
         self.blocks.append(Image(path, alt))
 
 
+#: a cell that reads as a figure: $1,234 · 38.4% · < 0.3% · −$12k · 2.6× · 7.1 · n/a · unchanged
+_FIGURE = re.compile(r"^([<>]\s*)?[−+\-]?\$?[\d.,]+\s*(%|×|x|k|M|B|h)?(\s*(±|–)\s*.*)?$|^n/a$|^unchanged$|^$")
+
+
+def numeric_columns(table: Table) -> list[bool]:
+    """Which columns hold figures (right-aligned, so digits line up) rather than names (left)."""
+    return [i > 0 and all(_FIGURE.match(row[i].strip()) for row in table.rows) for i in range(len(table.headers))]
+
+
 def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -62,7 +72,7 @@ def to_markdown(doc: Document) -> str:
             out.append(f"{b.text}\n")
         elif isinstance(b, Table):
             out.append("| " + " | ".join(_md_cell(h) for h in b.headers) + " |")
-            out.append("|" + "|".join([":---"] + ["---:"] * (len(b.headers) - 1)) + "|")
+            out.append("|" + "|".join("---:" if n else ":---" for n in numeric_columns(b)) + "|")
             out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in b.rows]
             out.append("")
         else:
@@ -72,15 +82,13 @@ def to_markdown(doc: Document) -> str:
 
 _CSS = """body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1100px;margin:2em auto;
 padding:0 1em;color:#222;line-height:1.45}table{border-collapse:collapse;margin:1em 0;font-size:.92em}
-th,td{border:1px solid #ccc;padding:.3em .6em}td{text-align:right}td:first-child{text-align:left}
+th,td{border:1px solid #ccc;padding:.3em .6em}td{text-align:left}td.n{text-align:right}
 th{background:#f2f2f2}img{max-width:100%;border:1px solid #eee;margin:.5em 0}
 code{background:#f4f4f4;padding:0 .2em}h1{border-bottom:2px solid #333}h2{border-bottom:1px solid #ccc}"""
 
 
 def _inline(text: str) -> str:
     """Escape, then render `code` and **bold** as Markdown would."""
-    import re
-
     t = html.escape(text)
     t = re.sub(r"`([^`]+)`", r"<code>\1</code>", t)
     return re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", t)
@@ -97,7 +105,9 @@ def to_html(doc: Document, root: Path, title: str) -> str:
             out.append(f"<p>{_inline(b.text)}</p>")
         elif isinstance(b, Table):
             head = "".join(f"<th>{_inline(h)}</th>" for h in b.headers)
-            body = "".join("<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in row) + "</tr>" for row in b.rows)
+            cls = ["<td class='n'>" if n else "<td>" for n in numeric_columns(b)]
+            body = "".join("<tr>" + "".join(f"{td}{_inline(c)}</td>" for td, c in zip(cls, row, strict=True))
+                           + "</tr>" for row in b.rows)
             out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
         else:
             data = base64.b64encode((root / b.path).read_bytes()).decode("ascii")
