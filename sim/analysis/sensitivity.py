@@ -4,9 +4,12 @@ between an input's bottom and top decile. Inputs are named by their dotted confi
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
+from sim.config import option_index, refs
 from sim.result import Result
 
 #: enough paths for stable ranks; the first ones are used, so the answer does not depend on workers
@@ -20,14 +23,35 @@ def _ranks(x: np.ndarray) -> np.ndarray:
     return np.asarray(rankdata(x, axis=-1), dtype=float)
 
 
+def feeds(result: Result, index: int, key: str) -> bool:
+    """Whether the input ``key`` can move option ``index``'s cost: its own inputs, the [market]
+    entries it refers to, the GPU market of its provider class, and inputs of no option (workload);
+    not another option's inputs, which could only show up as sampling noise (or through a correlation,
+    which makes them no driver of this option)."""
+    own = re.match(r"options\[(\d+)\]", key)
+    if own:
+        return int(own.group(1)) == index
+    spec = result.experiment.options[index]
+    if key.startswith("market."):
+        return any(ref.name == key.split(".")[1] for _, ref in refs(spec))
+    if key.startswith("catalog."):
+        prov = getattr(spec, "provisioning", None)
+        return prov is not None and prov.provider_class in key.split(".")
+    return True
+
+
 def sensitivity(result: Result, option: str, versus: str | None = None) -> pd.DataFrame:
-    """One row per varying input, sorted by |Spearman| with the target: the option's horizon
-    total, or (with ``versus``) the option's total minus the other option's, path by path."""
+    """One row per varying input that feeds the target, sorted by |Spearman| with it: the
+    option's horizon total, or (with ``versus``) the option's total minus the other option's,
+    path by path."""
     n = min(result.paths, MAX_PATHS)
     y = result.option(option).totals[:n]
+    indices = [option_index(result.experiment, option)]
     if versus is not None:
         y = y - result.option(versus).totals[:n]
-    names = [k for k, v in result.inputs.items() if np.ptp(v[:n]) > 0]
+        indices.append(option_index(result.experiment, versus))
+    names = [k for k, v in result.inputs.items()
+             if np.ptp(v[:n]) > 0 and any(feeds(result, i, k) for i in indices)]
     if not names or np.ptp(y) == 0:
         return pd.DataFrame(columns=["option", "versus", "input", "spearman", "median_low", "median_high", "swing"])
     x = np.stack([result.inputs[k][:n] for k in names])
@@ -46,8 +70,6 @@ def sensitivity(result: Result, option: str, versus: str | None = None) -> pd.Da
 
 def label(result: Result, path: str) -> str:
     """'options[6].costs[7].fte' -> 'Self-hosted ... / MLOps engineer time / fte'."""
-    import re
-
     match = re.match(r"options\[(\d+)\](?:\.costs\[(\d+)\])?\.?(.*)", path)
     if not match:
         return path

@@ -10,7 +10,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter  # noqa: E402
 
 from sim.analysis.bands import level_label  # noqa: E402
 from sim.fmt import tick_money  # noqa: E402
@@ -22,13 +23,71 @@ CATEGORY_COLORS = {"gpu": "#1f77b4", "redundancy": "#aec7e8", "infra": "#ff7f0e"
                    "software": "#9467bd", "usage": "#2ca02c", "network": "#8c564b", "other": "#7f7f7f"}
 
 
-def title(result: Result, what: str) -> str:
-    return f"{result.experiment.experiment.name}: {what} ({result.paths:,} paths)"
+#: when True, :func:`save` refuses a figure with text outside it or a NaN axis (the tests set it)
+STRICT = False
+
+
+def title(result: Result, question: str) -> str:
+    """A chart title: the question it answers, then the experiment and the path count."""
+    return f"{question}\n{result.experiment.experiment.name} · {result.paths:,} paths"
+
+
+def suptitle(fig, result: Result, question: str) -> None:
+    fig.suptitle(title(result, question), fontsize=11)
 
 
 def money_axis(ax, axis: str = "y") -> None:
+    """Dollar ticks ($12k, $1.2M); on a log axis at 1-2-5 steps so that even a short range shows
+    several labelled ticks."""
     target = ax.yaxis if axis == "y" else ax.xaxis
+    if (ax.get_yscale() if axis == "y" else ax.get_xscale()) == "log":
+        target.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        target.set_minor_formatter(NullFormatter())
     target.set_major_formatter(FuncFormatter(tick_money))
+
+
+def _outside(ext, box) -> str:
+    sides = [name for name, out in (("left", ext.x0 < box.x0 - 1), ("bottom", ext.y0 < box.y0 - 1),
+                                    ("right", ext.x1 > box.x1 + 1), ("top", ext.y1 > box.y1 + 1)) if out]
+    return ", ".join(sides)
+
+
+def layout_problems(fig) -> list[str]:
+    """What a reader would not see: drawn text (tick labels, axis labels, titles, legends, notes)
+    reaching outside the figure, so clipped in the PNG, and axes whose limits are not finite."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    box = fig.bbox
+    problems = []
+    for ax in fig.get_axes():
+        if not ax.get_visible() or not ax.axison:
+            continue
+        limits = [*ax.get_xlim(), *ax.get_ylim()]
+        if not all(math.isfinite(v) for v in limits):
+            problems.append(f"axes {ax.get_title()!r} has limits {limits}")
+            continue
+        side = _outside(ax.get_tightbbox(renderer), box)
+        if side:
+            problems.append(f"axes {ax.get_title()!r}: its labels are outside the figure ({side})")
+    for artist in [*fig.texts, *fig.legends, *(t for ax in fig.get_axes() for t in ax.texts)]:
+        if artist.get_visible() and (not isinstance(artist, Text) or artist.get_text().strip()):
+            side = _outside(artist.get_window_extent(renderer), box)
+            if side:
+                what = artist.get_text() if isinstance(artist, Text) else "the legend"
+                problems.append(f"{what!r} is outside the figure ({side})")
+    return problems
+
+
+def save(fig, path) -> None:
+    """Lay out, check (under STRICT), write the PNG and free the figure."""
+    try:
+        if STRICT:
+            problems = layout_problems(fig)
+            if problems:
+                raise AssertionError(f"{path}: " + "; ".join(problems))
+        fig.savefig(path, dpi=DPI)
+    finally:
+        plt.close(fig)
 
 
 def months_axis(ax, months: int) -> None:
@@ -66,6 +125,8 @@ def share_axis(ax, low: float, high: float) -> None:
         ax.set_yscale("log")
         floor = 10.0 ** math.floor(math.log10(max(100 * low, 1e-3)))
         ax.set_ylim(floor, 100)
+        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_minor_formatter(NullFormatter())
         ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}%"))
         return
     top = 100.0
@@ -76,5 +137,5 @@ def share_axis(ax, low: float, high: float) -> None:
     ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:.{digits}f}%"))
 
 
-__all__ = ["CATEGORY_COLORS", "COLORS", "DPI", "band_levels", "grid", "money_axis", "months_axis", "series",
-           "share_axis", "title"]
+__all__ = ["CATEGORY_COLORS", "COLORS", "DPI", "STRICT", "band_levels", "grid", "layout_problems", "money_axis",
+           "months_axis", "save", "series", "share_axis", "suptitle", "title"]

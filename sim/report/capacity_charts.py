@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from sim.analysis.bands import level_label
-from sim.report.axes import DPI, band_levels, grid, months_axis, series, share_axis, title
+from sim.report.axes import band_levels, grid, months_axis, save, series, share_axis, suptitle
 from sim.result import OptionResult, Result
 
 #: the utilisation chart's two figures: metric, colour, legend label
@@ -32,55 +32,70 @@ def _median_and_band(bands: pd.DataFrame, option: str, metric: str, levels: list
 
 
 def capacity_chart(result: Result, bands: pd.DataFrame, path: Path) -> None:
-    """GPUs provisioned against GPUs needed (median and outer band) for each checked option."""
+    """GPUs provisioned (filled steps) against GPUs needed (a dashed line drawn on top, so it shows
+    where the two meet), medians with the outer band of each, for every checked option."""
     opts = capacity_options(result)
     fig, axes = grid(len(opts))
     months = np.arange(1, result.months + 1)
+    shaded = ""
+    spread = False
     for ax, opt in zip(axes, opts, strict=True):
-        for metric, color, label in (("gpus_needed", "#d62728", "needed"), ("gpus", "#1f77b4", "provisioned")):
-            lo, mid, hi, shaded = _median_and_band(bands, opt.name, metric, result.percentile_levels)
-            ax.fill_between(months, lo, hi, color=color, alpha=0.18, lw=0, step="mid")
-            ax.step(months, mid, where="mid", color=color, lw=1.8, label=f"GPUs {label} (median)")
+        lo, mid, hi, shaded = _median_and_band(bands, opt.name, "gpus", result.percentile_levels)
+        ax.fill_between(months, lo, hi, color="#1f77b4", alpha=0.25, lw=0, step="mid")
+        ax.fill_between(months, 0, mid, color="#1f77b4", alpha=0.12, lw=0, step="mid")
+        ax.step(months, mid, where="mid", color="#1f77b4", lw=2.2, label="GPUs provisioned (median)")
+        spread |= bool(np.any(hi > lo))
+        lo, mid, hi, _ = _median_and_band(bands, opt.name, "gpus_needed", result.percentile_levels)
+        ax.fill_between(months, lo, hi, color="#d62728", alpha=0.25, lw=0, step="mid")
+        ax.step(months, mid, where="mid", color="#d62728", lw=1.6, ls=(0, (4, 2)), zorder=5,
+                label="GPUs needed (median)")
+        spread |= bool(np.any(hi > lo))
         ax.set_title(opt.name, fontsize=10)
         ax.set_ylabel("GPUs")
-        ax.set_ylim(bottom=0)
+        ax.set_ylim(0, max(1.0, float(ax.get_ylim()[1])) * 1.08)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         months_axis(ax, result.months)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="upper left", title=shaded, title_fontsize=8)
-    fig.suptitle(title(result, "GPUs provisioned vs needed"), fontsize=12)
-    fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
+    handles, labels = axes[0].get_legend_handles_labels()
+    if spread:
+        handles.append(Patch(color="#888888", alpha=0.35, lw=0))
+        labels.append(shaded.replace("shaded ", "shaded: "))
+    fig.legend(handles, labels, fontsize=8, loc="lower center", ncol=len(labels), frameon=False)
+    suptitle(fig, result, "Does each fleet have the GPUs its load needs?")
+    fig.tight_layout(rect=(0, 0.4 / fig.get_figheight(), 1, 1))
+    save(fig, path)
 
 
 def utilization_chart(result: Result, bands: pd.DataFrame, path: Path) -> None:
     """Per checked option: utilisation and busy fraction by month (median and outer band), on an
     axis that shows small shares (a 70B replica at a few million tokens a day is busy a few % of
-    the time and uses well under 1% of its capacity)."""
+    the time and uses well under 1% of its capacity); two line styles so neither hides the other."""
     opts = capacity_options(result)
     fig, axes = grid(len(opts))
     months = np.arange(1, result.months + 1)
+    shaded = ""
     for ax, opt in zip(axes, opts, strict=True):
         low, high = 1.0, 0.0
-        for metric, color, label in UTILISATION:
+        for (metric, color, label), style in zip(UTILISATION, ("-", "--"), strict=True):
             lo, mid, hi, shaded = _median_and_band(bands, opt.name, metric, result.percentile_levels)
-            ax.fill_between(months, 100 * lo, 100 * hi, color=color, alpha=0.18, lw=0)
-            ax.plot(months, 100 * mid, color=color, lw=1.8, label=f"{label} (median, {shaded})")
+            ax.fill_between(months, 100 * lo, 100 * hi, color=color, alpha=0.2, lw=0)
+            ax.plot(months, 100 * mid, color=color, lw=1.8, ls=style, marker="o" if style == "--" else None,
+                    ms=3, markevery=max(1, result.months // 12), label=f"{label} (median)")
             positive = lo[lo > 0]
             low = min(low, float(positive.min()) if positive.size else float(np.max(mid)))
             high = max(high, float(np.max(hi)))
         share_axis(ax, low, high)
         ax.set_title(opt.name, fontsize=10)
-        ax.set_ylabel("Share, log scale" if ax.get_yscale() == "log" else "Share")
+        ax.set_ylabel("Share of capacity / time" + (", log scale" if ax.get_yscale() == "log" else ""))
         months_axis(ax, result.months)
         ax.grid(alpha=0.3, which="both")
     handles, labels = axes[0].get_legend_handles_labels()
+    handles.append(Patch(color="#888888", alpha=0.3, lw=0))
+    labels.append(shaded.replace("shaded ", "shaded: "))
     fig.legend(handles, labels, fontsize=8, loc="lower center", ncol=1, frameon=False)
-    fig.suptitle(title(result, "GPU utilisation and busy fraction"), fontsize=12)
-    fig.tight_layout(rect=(0, 0.12 / max(1, (len(opts) + 2) // 3), 1, 1))
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
+    suptitle(fig, result, "How hard are the GPUs worked?")
+    fig.tight_layout(rect=(0, 0.75 / fig.get_figheight(), 1, 1))
+    save(fig, path)
 
 
 __all__ = ["capacity_chart", "capacity_options", "utilization_chart"]

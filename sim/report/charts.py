@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -18,7 +19,17 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 from sim.analysis.bands import level_label  # noqa: E402
 from sim.analysis.quantiles import band  # noqa: E402
 from sim.fmt import tick_money  # noqa: E402
-from sim.report.axes import CATEGORY_COLORS, COLORS, DPI, band_levels, money_axis, months_axis, series, title  # noqa: E402
+from sim.report.axes import (  # noqa: E402
+    CATEGORY_COLORS,
+    COLORS,
+    band_levels,
+    money_axis,
+    months_axis,
+    save,
+    series,
+    suptitle,
+    title,
+)
 from sim.report.capacity_charts import capacity_chart, capacity_options, utilization_chart  # noqa: E402
 from sim.report.ops_charts import availability_chart, engineer_chart, frontier_chart, ops_options  # noqa: E402
 from sim.result import Result  # noqa: E402
@@ -41,31 +52,57 @@ def _draw_band(ax, bands, option, metric, levels, color, label=None) -> None:
                 label=label or "median")
 
 
-def fan_chart(result: Result, bands: pd.DataFrame, path: Path) -> None:
-    """One panel per option: monthly cost bands over the horizon."""
+def _budget_line(ax, value: float | None, what: str, axis: str = "y") -> None:
+    """The budget as a dashed black line, labelled for the legend."""
+    if value is None:
+        return
+    line = ax.axhline if axis == "y" else ax.axvline
+    line(value, color="black", ls="--", lw=1.1, label=f"{what} {tick_money(value)}")
+
+
+def fan_chart(result: Result, bands: pd.DataFrame, path: Path, shared: bool = False) -> None:
+    """One panel per option: monthly cost bands over the horizon, with the monthly budget. Each
+    panel has its own scale (the shape of each option's risk), or with ``shared`` one scale for all
+    (which option costs more)."""
     n = len(result.options)
     cols = min(3, n)
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.3 * rows + 0.6), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.3 * rows + 1.3), squeeze=False,
+                             sharey=shared)
+    budget = result.experiment.budget
+    monthly = budget.monthly if budget is not None else None
+    tops = [series(bands, o.name, "monthly_cost", result.percentile_levels[-1]).max() for o in result.options]
     for i, opt in enumerate(result.options):
         ax = axes[i // cols][i % cols]
         _draw_band(ax, bands, opt.name, "monthly_cost", result.percentile_levels, COLORS[i % 10])
+        top = max(tops) if shared else tops[i]
+        if monthly is not None and monthly > 2 * top:  # far above: a note, not a squashed panel
+            ax.text(0.98, 0.95, f"monthly budget {tick_money(monthly)}: above the scale", transform=ax.transAxes,
+                    ha="right", va="top", fontsize=7.5, color="#333333")
+            ax.plot([], [], color="black", ls="--", lw=1.1, label="monthly budget")
+        else:
+            _budget_line(ax, monthly, "monthly budget")
+            top = max(top, monthly or 0.0)
         ax.set_title(opt.name, fontsize=10)
         money_axis(ax)
         months_axis(ax, result.months)
-        top = series(bands, opt.name, "monthly_cost", result.percentile_levels[-1]).max()
-        ax.set_ylim(0, top * 1.3 if top > 0 else 1)  # head-room for the legend
+        ax.set_ylim(0, top * 1.1 if top > 0 else 1)
         ax.grid(alpha=0.3)
-        if i == 0:
-            ax.legend(fontsize=8, loc="upper left")
         if i % cols == 0:
             ax.set_ylabel("Monthly cost (USD)")
     for j in range(n, rows * cols):
         axes[j // cols][j % cols].axis("off")
-    fig.suptitle(title(result, "monthly cost per option"), fontsize=12)
-    fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
+    legend: dict[str, Any] = {}
+    for ax in axes.flat[:n]:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            legend.setdefault("monthly budget" if label.startswith("monthly budget") else label, handle)
+    if monthly is not None:
+        legend[f"monthly budget {tick_money(monthly)}"] = legend.pop("monthly budget")
+    fig.legend(list(legend.values()), list(legend), fontsize=8, loc="lower center", ncol=len(legend), frameon=False)
+    scale = "one scale for every panel" if shared else "each panel on its own scale"
+    suptitle(fig, result, f"How much could each option cost per month? ({scale})")
+    fig.tight_layout(rect=(0, 0.45 / fig.get_figheight(), 1, 1))
+    save(fig, path)
 
 
 def _log_scale_wanted(values: np.ndarray) -> bool:
@@ -74,8 +111,8 @@ def _log_scale_wanted(values: np.ndarray) -> bool:
 
 
 def cumulative_chart(result: Result, bands: pd.DataFrame, path: Path) -> None:
-    """All options on one axis: median cumulative cost with the outer band."""
-    fig, ax = plt.subplots(figsize=(9, 5.2))
+    """All options on one axis: median cumulative cost with the outer band, and the total budget."""
+    fig, ax = plt.subplots(figsize=(9, 5.4))
     levels = result.percentile_levels
     outer, _, center = band_levels(levels)
     finals = []
@@ -88,45 +125,50 @@ def cumulative_chart(result: Result, bands: pd.DataFrame, path: Path) -> None:
         ax.fill_between(months, lo, hi, color=color, alpha=0.15, lw=0)
         ax.plot(months, mid, color=color, lw=1.8, label=opt.name)
         finals.append(mid[-1])
+    budget = result.experiment.budget
+    _budget_line(ax, budget.total if budget is not None else None, "total budget")
     if _log_scale_wanted(np.array(finals)):
         ax.set_yscale("log")
     money_axis(ax)
     months_axis(ax, result.months)
-    ax.set_ylabel("Cumulative cost (USD)")
+    ax.set_ylabel("Cumulative cost (USD)" + (", log scale" if ax.get_yscale() == "log" else ""))
     ax.grid(alpha=0.3, which="both")
     band = f"P{level_label(outer[0])}–P{level_label(outer[1])}"
     ax.legend(fontsize=8, loc="upper left", title=f"median, shaded {band}", title_fontsize=8)
-    ax.set_title(title(result, "cumulative cost"))
+    ax.set_title(title(result, "What has each option cost by each month?"), fontsize=11)
     fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
+    save(fig, path)
 
 
 def total_chart(result: Result, path: Path) -> None:
     """Distribution of the horizon total per option: box P25–P75, whiskers P5–P95."""
     names = [o.name for o in result.options]
-    fig, ax = plt.subplots(figsize=(9, 0.55 * len(names) + 1.8))
+    fig, ax = plt.subplots(figsize=(9.5, 0.55 * len(names) + 2.2))
     data = [o.totals for o in result.options]
     ax.boxplot(data, orientation="horizontal", whis=(5, 95), showfliers=False, widths=0.6,
                medianprops={"color": "black"}, patch_artist=True,
                boxprops={"facecolor": "#cfe2f3"})
     ax.set_yticks(range(1, len(names) + 1), names)
     ax.invert_yaxis()
+    budget = result.experiment.budget
+    _budget_line(ax, budget.total if budget is not None else None, "total budget", axis="x")
     if _log_scale_wanted(np.array([np.median(d) for d in data])):
         ax.set_xscale("log")
     money_axis(ax, "x")
-    ax.set_xlabel(f"Total cost over {result.months} months (USD); box P25–P75, whiskers P5–P95")
+    scale = ", log scale" if ax.get_xscale() == "log" else ""
+    ax.set_xlabel(f"Total cost over {result.months} months (USD{scale}); box P25–P75, whiskers P5–P95")
     ax.grid(alpha=0.3, axis="x", which="both")
-    ax.set_title(title(result, "horizon total"))
+    if budget is not None and budget.total is not None:
+        ax.legend(fontsize=8, loc="best")
+    ax.set_title(title(result, "How far apart are the options' totals?"), fontsize=11)
     fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
+    save(fig, path)
 
 
 def lines_chart(result: Result, path: Path) -> None:
     """Share of each option's expected total by cost category (100% bars), total at the right."""
     names = [o.name for o in result.options]
-    fig, ax = plt.subplots(figsize=(9.5, 0.55 * len(names) + 2.0))
+    fig, ax = plt.subplots(figsize=(9.5, 0.55 * len(names) + 2.4))
     seen: set[str] = set()
     for i, opt in enumerate(result.options):
         total = float(opt.totals.mean())
@@ -145,13 +187,20 @@ def lines_chart(result: Result, path: Path) -> None:
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{100 * x:.0f}%"))
-    ax.set_xlabel("Share of expected horizon total (mean total in USD at right)")
+    ax.set_xlabel("Share of the expected horizon total (mean total in USD at right)")
     fig.legend(fontsize=8, ncol=min(8, len(seen)), loc="lower center", title="cost category",
                title_fontsize=8, frameon=False)
-    ax.set_title(title(result, "cost breakdown by category"))
-    fig.tight_layout(rect=(0, 0.1, 0.95, 1))
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
+    ax.set_title(title(result, "Where does each option's money go?"), fontsize=11)
+    fig.tight_layout(rect=(0, 0.75 / fig.get_figheight(), 0.95, 1))
+    save(fig, path)
+
+
+def _tornado_label(option: str, text: str, width: int = 48) -> str:
+    """An input's label within its option's panel: the option's own inputs without its name
+    (the panel title has it); wrapped rather than cut, so nothing is lost."""
+    if text.startswith(option + " / "):
+        text = text[len(option) + 3:]
+    return "\n".join(textwrap.wrap(text, width)) or text
 
 
 def tornado_chart(result: Result, table: pd.DataFrame, path: Path, top: int = 10) -> None:
@@ -160,74 +209,84 @@ def tornado_chart(result: Result, table: pd.DataFrame, path: Path, top: int = 10
     groups = [(k, g.head(top)) for k, g in table.groupby(["option", "versus"], sort=False)]
     with_api = {option for (option, versus), _ in groups if versus}
     groups = [(k, g) for k, g in groups if k[1] or k[0] not in with_api]  # the difference, where there is one
-    fig, axes = plt.subplots(len(groups), 1, figsize=(9.5, 0.42 * top * len(groups) + 1.2), squeeze=False)
+    fig, axes = plt.subplots(len(groups), 1, figsize=(10, 0.5 * top * len(groups) + 1.6), squeeze=False)
     noise = 2 / np.sqrt(min(result.paths, 100_000))
     for ax, ((option, versus), g) in zip(axes[:, 0], groups, strict=True):
         colors = ["#d62728" if v > 0 else "#1f77b4" for v in g.spearman]
         ax.barh(range(len(g)), g.spearman, color=colors)
         ax.axvspan(-noise, noise, color="#bbbbbb", alpha=0.5, lw=0)
-        ax.set_yticks(range(len(g)), [lbl if len(lbl) < 70 else "…" + lbl[-68:] for lbl in g.label], fontsize=8)
+        ax.set_yticks(range(len(g)), [_tornado_label(option, lbl) for lbl in g.label], fontsize=7.5)
         ax.invert_yaxis()
         ax.set_xlim(-1, 1)
         ax.axvline(0, color="black", lw=0.8)
-        what = f"{option} − {versus}" if versus else f"{option} total"
+        what = f"{option} minus {versus}" if versus else f"{option}: total"
         ax.set_title(what, fontsize=10)
         ax.grid(alpha=0.3, axis="x")
-    axes[-1, 0].set_xlabel("Spearman rank correlation (red: the input raises the self-hosted side)")
-    fig.suptitle(title(result, "what drives the answer"), fontsize=12)
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / fig.get_figheight()))
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
+    axes[-1, 0].set_xlabel("Spearman rank correlation with the horizon total\n"
+                           "(red: the input raises the self-hosted side; grey band: sampling noise, ±2/√n)")
+    suptitle(fig, result, "Which uncertain inputs move the answer most?")
+    fig.tight_layout()
+    save(fig, path)
 
 
 def risk_chart(result: Result, summary: pd.DataFrame, path: Path) -> None:
-    """VaR95 and CVaR95 of the horizon total per option, with the total budget if any."""
-    fig, ax = plt.subplots(figsize=(9, 0.55 * len(summary) + 2.2))
+    """Median, VaR95 and CVaR95 of the horizon total per option as points on one axis (a point
+    keeps its meaning on a log axis, where a bar's length would not), with the total budget."""
+    fig, ax = plt.subplots(figsize=(9.5, 0.55 * len(summary) + 2.4))
     y = np.arange(len(summary))
-    ax.barh(y - 0.18, summary["total_p50"] if "total_p50" in summary else summary["mean"], height=0.34,
-            color="#9ecae1", label="median total")
-    ax.barh(y + 0.18, summary["cvar95"], height=0.34, color="#d62728", alpha=0.8, label="CVaR95 (mean of worst 5%)")
-    ax.plot(summary["var95"], y + 0.18, "k|", markersize=14, label="VaR95 (P95)")
+    median = summary["total_p50"] if "total_p50" in summary else summary["mean"]
+    ax.hlines(y, median, summary["cvar95"], color="#999999", lw=1.2)
+    ax.plot(median, y, "o", color="#1f77b4", ms=6, label="median total")
+    ax.plot(summary["var95"], y, "|", color="black", ms=14, mew=2, label="VaR95 (P95 total)")
+    ax.plot(summary["cvar95"], y, "D", color="#d62728", ms=6, label="CVaR95 (mean of the worst 5%)")
     budget = result.experiment.budget
-    if budget is not None and budget.total is not None:
-        ax.axvline(budget.total, color="black", ls="--", lw=1, label=f"total budget {tick_money(budget.total)}")
+    _budget_line(ax, budget.total if budget is not None else None, "total budget", axis="x")
     ax.set_yticks(y, summary.option)
-    ax.invert_yaxis()
-    if _log_scale_wanted(summary["cvar95"].to_numpy(dtype=float)):
+    ax.set_ylim(len(summary) - 0.5, -0.5)
+    if _log_scale_wanted(np.concatenate([median.to_numpy(dtype=float), summary["cvar95"].to_numpy(dtype=float)])):
         ax.set_xscale("log")
     money_axis(ax, "x")
-    ax.set_xlabel(f"Total cost over {result.months} months (USD)")
+    scale = ", log scale" if ax.get_xscale() == "log" else ""
+    ax.set_xlabel(f"Total cost over {result.months} months (USD{scale})")
     ax.grid(alpha=0.3, axis="x", which="both")
-    fig.legend(fontsize=8, ncol=4, loc="lower center", frameon=False)
-    ax.set_title(title(result, "tail risk of the horizon total"))
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=8, ncol=len(labels), loc="lower center", frameon=False)
+    ax.set_title(title(result, "How bad is each option's worst 5% of futures?"), fontsize=11)
+    fig.tight_layout(rect=(0, 0.4 / fig.get_figheight(), 1, 1))
+    save(fig, path)
 
 
 def scenario_chart(result: Result, scenarios: list[tuple[str, Result]], path: Path) -> None:
-    """Median and P5-P95 of each option's horizon total, base case and every stress scenario."""
+    """Median and P5-P95 of each option's horizon total, base case and every stress scenario,
+    with the total budget."""
     runs = [("base", result), *scenarios]
     names = [o.name for o in result.options]
-    fig, ax = plt.subplots(figsize=(9.5, 0.5 * len(names) * len(runs) ** 0.5 + 2.2))
+    fig, ax = plt.subplots(figsize=(10, 0.2 * len(names) * max(2, len(runs)) + 2.6))
     width = 0.8 / len(runs)
     for k, (label, res) in enumerate(runs):
         y = np.arange(len(names)) - 0.4 + width * (k + 0.5)
         p5, p50, p95 = np.array([band(res.option(n).totals) for n in names]).T
         ax.errorbar(p50, y, xerr=[p50 - p5, p95 - p50], fmt="o", color=COLORS[k % 10], ms=4, capsize=2,
                     label=label)
+    budget = result.experiment.budget
+    _budget_line(ax, budget.total if budget is not None else None, "total budget", axis="x")
     ax.set_yticks(range(len(names)), names)
-    ax.invert_yaxis()
+    ax.set_ylim(len(names) - 0.5, -0.5)
+    for k in range(1, len(names)):
+        ax.axhline(k - 0.5, color="#dddddd", lw=0.8)
     if _log_scale_wanted(np.array([np.median(o.totals) for o in result.options])):
         ax.set_xscale("log")
     money_axis(ax, "x")
-    ax.set_xlabel(f"Total over {result.months} months (USD): median, bars P5–P95")
+    scale = ", log scale" if ax.get_xscale() == "log" else ""
+    ax.set_xlabel(f"Total over {result.months} months (USD{scale}): median, bars P5–P95")
     ax.grid(alpha=0.3, axis="x", which="both")
-    fig.legend(fontsize=8, ncol=min(4, len(runs)), loc="lower center", frameon=False)
-    ax.set_title(title(result, "stress scenarios"))
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
+    handles, labels = ax.get_legend_handles_labels()
+    ncol = len(labels) if len(labels) <= 6 else 3
+    fig.legend(handles, labels, fontsize=8, ncol=ncol, loc="lower center", frameon=False)
+    ax.set_title(title(result, "What does each stress scenario do to the totals?"), fontsize=11)
+    rows = math.ceil(len(labels) / ncol)
+    fig.tight_layout(rect=(0, (0.2 + 0.2 * rows) / fig.get_figheight(), 1, 1))
+    save(fig, path)
 
 
 #: the charts a forked worker draws (set in the parent before the fork; lambdas need no pickling)
@@ -241,12 +300,14 @@ def _draw_one(task: tuple[str, str]) -> str:
     return key
 
 
-def _draw_all(charts: dict[str, tuple[str, Callable[[Path], None]]], folder: Path, workers: int) -> None:
+def _draw_all(charts: dict[str, tuple[str, Callable[[Path], None]]], folder: Path, workers: int,
+              progress: Callable[[int, int], None]) -> None:
     """Draw every chart: in forked workers when the run had several (the charts are independent
     and matplotlib is single-threaded), else one after the other."""
     if workers <= 1 or len(charts) < 3:
-        for name, draw in charts.values():
+        for k, (name, draw) in enumerate(charts.values()):
             draw(folder / name)
+            progress(k + 1, len(charts))
         return
     from sim.parallel import worker_pool
 
@@ -254,18 +315,21 @@ def _draw_all(charts: dict[str, tuple[str, Callable[[Path], None]]], folder: Pat
     _PENDING.update(charts)
     try:
         with worker_pool(min(workers, len(charts))) as pool:
-            for _ in pool.imap_unordered(_draw_one, [(key, str(folder)) for key in charts]):
-                pass
+            for k, _ in enumerate(pool.imap_unordered(_draw_one, [(key, str(folder)) for key in charts])):
+                progress(k + 1, len(charts))
     finally:
         _PENDING.clear()
 
 
-def write_charts(study: Study, bands: pd.DataFrame, folder: Path) -> dict[str, str]:
-    """Write every chart; returns name -> path relative to the report folder."""
+def write_charts(study: Study, bands: pd.DataFrame, folder: Path,
+                 progress: Callable[[int, int], None] | None = None) -> dict[str, str]:
+    """Write every chart; returns name -> path relative to the report folder. ``progress(done,
+    total)`` is called after each chart."""
     result = study.result
     folder.mkdir(parents=True, exist_ok=True)
     charts = {
         "monthly_fan": ("monthly_fan.png", lambda p: fan_chart(result, bands, p)),
+        "monthly_fan_shared": ("monthly_fan_shared.png", lambda p: fan_chart(result, bands, p, shared=True)),
         "cumulative": ("cumulative.png", lambda p: cumulative_chart(result, bands, p)),
         "total": ("total_distribution.png", lambda p: total_chart(result, p)),
         "lines": ("cost_lines.png", lambda p: lines_chart(result, p)),
@@ -285,6 +349,6 @@ def write_charts(study: Study, bands: pd.DataFrame, folder: Path) -> dict[str, s
         charts["frontier"] = ("frontier.png", lambda p: frontier_chart(result, p))
         if any("engineer_hours_upgrades" in o.metrics for o in result.options):
             charts["engineers"] = ("engineer_hours.png", lambda p: engineer_chart(result, p))
-    _draw_all(charts, folder, result.workers)
+    _draw_all(charts, folder, result.workers, progress or (lambda done, total: None))
     out = {key: f"charts/{name}" for key, (name, _) in charts.items()}
     return out

@@ -13,7 +13,7 @@ from matplotlib.ticker import FuncFormatter
 from sim.analysis.bands import level_label
 from sim.analysis.quantiles import band
 from sim.config import option_index
-from sim.report.axes import COLORS, DPI, band_levels, grid, money_axis, months_axis, series, title
+from sim.report.axes import COLORS, band_levels, grid, money_axis, months_axis, save, series, suptitle, title
 from sim.result import OptionResult, Result
 
 
@@ -22,7 +22,9 @@ def ops_options(result: Result) -> list[OptionResult]:
 
 
 def availability_chart(result: Result, bands: pd.DataFrame, path: Path) -> None:
-    """Monthly availability per option (median and bands) against its SLA target, one panel each."""
+    """Monthly availability per option (median and bands) against its SLA target, one panel each.
+    A band is drawn and named only where it has width: on most paths nothing goes down, and a band
+    from 100% to 100% would promise something the reader cannot see."""
     opts = ops_options(result)
     fig, axes = grid(len(opts))
     outer, inner, center = band_levels(result.percentile_levels)
@@ -33,30 +35,36 @@ def availability_chart(result: Result, bands: pd.DataFrame, path: Path) -> None:
         assert spec is not None
         target = spec.sla_target
         lo = series(bands, opt.name, "availability", outer[0])
-        hi = series(bands, opt.name, "availability", outer[1])
-        ax.fill_between(months, 100 * lo, 100 * hi, color=color, alpha=0.2, lw=0,
-                        label=f"P{level_label(outer[0])}–P{level_label(outer[1])}")
-        if inner is not None:
-            ax.fill_between(months, 100 * series(bands, opt.name, "availability", inner[0]),
-                            100 * series(bands, opt.name, "availability", inner[1]), color=color, alpha=0.4,
-                            lw=0, label=f"P{level_label(inner[0])}–P{level_label(inner[1])}")
+        bottom = min(float(lo.min()), target)
+        span = 100 - 100 * bottom
+        flat = []
+        for pair, alpha in ((outer, 0.2), (inner, 0.45)):
+            if pair is None:
+                continue
+            a, b = (100 * series(bands, opt.name, "availability", q) for q in pair)
+            name = f"P{level_label(pair[0])}–P{level_label(pair[1])}"
+            if float(np.max(b - a)) > 0.01 * span:
+                ax.fill_between(months, a, b, color=color, alpha=alpha, lw=0, label=name)
+            else:
+                flat.append(name)
         if center is not None:
             ax.plot(months, 100 * series(bands, opt.name, "availability", center), color=color, lw=1.8,
                     label="median")
         ax.axhline(100 * target, color="black", ls="--", lw=1, label=f"SLA {100 * target:g}%")
-        bottom = min(float(lo.min()), target)
-        ax.set_ylim(100 * bottom - 0.15 * (100 - 100 * bottom) - 0.01, 100.0 + 0.05 * (100 - 100 * bottom) + 0.001)
+        ax.set_ylim(100 * bottom - 0.15 * span - 0.01, 100.0 + 0.1 * span + 0.002)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:.2f}%"))
         ax.set_title(opt.name, fontsize=10)
         months_axis(ax, result.months)
         ax.grid(alpha=0.3)
-        if i == 0:
-            ax.set_ylabel("Availability")
-            ax.legend(fontsize=7, loc="lower left")
-    fig.suptitle(title(result, f"monthly availability ({result.ops_engine} operations model)"), fontsize=12)
+        if flat:
+            ax.text(0.99, 0.03, f"{' and '.join(flat)}: no visible spread", transform=ax.transAxes,
+                    ha="right", va="bottom", fontsize=7, color="#555555")
+        ax.set_ylabel("Requests served")
+        ax.legend(fontsize=7, loc="lower left")
+    engine = "discrete-event" if result.ops_engine == "des" else "vectorised"
+    suptitle(fig, result, f"Does each option meet its SLA month by month? ({engine} operations model)")
     fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
+    save(fig, path)
 
 
 def engineer_chart(result: Result, path: Path) -> None:
@@ -82,10 +90,9 @@ def engineer_chart(result: Result, path: Path) -> None:
     ax.set_xlim(0, ax.get_xlim()[1] * 1.12)  # room for the totals
     fig.legend(fontsize=8, ncol=5, loc="lower center", frameon=False)
     ax.grid(alpha=0.3, axis="x")
-    ax.set_title(title(result, "engineer hours by cause"))
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
+    ax.set_title(title(result, "Where does the engineers' time go?"), fontsize=11)
+    fig.tight_layout(rect=(0, 0.5 / fig.get_figheight(), 1, 1))
+    save(fig, path)
 
 
 def frontier_chart(result: Result, path: Path) -> None:
@@ -117,10 +124,9 @@ def frontier_chart(result: Result, path: Path) -> None:
     ax.set_ylabel("Requests served over the horizon")
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8, loc="lower right")
-    ax.set_title(title(result, "availability against cost"))
+    ax.set_title(title(result, "What does each extra nine of availability cost?"), fontsize=11)
     fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
+    save(fig, path)
 
 
 __all__ = ["availability_chart", "engineer_chart", "frontier_chart", "ops_options"]

@@ -1,0 +1,76 @@
+"""Every chart of every shipped experiment, drawn and checked as a reader would see it: no text
+outside the figure (clipped in the PNG) and no axis with NaN or infinite limits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pytest
+
+import sim
+from sim.report import axes
+from sim.report.charts import write_charts
+
+EXPERIMENTS = sorted(Path("experiments").glob("*.toml"))
+
+
+@pytest.fixture
+def strict(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(axes, "STRICT", True)
+
+
+@pytest.mark.parametrize("path", EXPERIMENTS, ids=[p.stem for p in EXPERIMENTS])
+def test_every_chart_is_drawn_whole(path: Path, tmp_path: Path, strict: None) -> None:
+    study = sim.run(sim.load_experiment(path), paths=300, seed=3)
+    study.run_scenarios()
+    charts = write_charts(study, study.percentiles(), tmp_path)
+    assert charts, path
+    for name in charts.values():
+        png = tmp_path / Path(name).name
+        assert png.stat().st_size > 5_000, png  # a drawn chart, not an empty canvas
+
+
+def test_layout_check_catches_clipped_text_and_nan_axes(tmp_path: Path, strict: None) -> None:
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.set_xlabel("a label far too long to fit inside a figure three inches wide, so it is clipped")
+    with pytest.raises(AssertionError, match="outside the figure"):
+        axes.save(fig, tmp_path / "clipped.png")
+    assert not (tmp_path / "clipped.png").exists()
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.plot([0, 1], [0, 1])
+    ax.get_ylim = lambda: (0.0, float("nan"))  # type: ignore[method-assign]  # matplotlib refuses to set one
+    with pytest.raises(AssertionError, match="has limits"):
+        axes.save(fig, tmp_path / "nan.png")
+
+
+def test_fan_chart_draws_the_monthly_budget(tmp_path: Path) -> None:
+    from sim.report.charts import fan_chart
+
+    study = sim.run(sim.load_experiment("experiments/article_uncertain.toml"), paths=200, seed=1)
+    captured = {}
+    original = axes.save
+
+    def keep(fig, path) -> None:  # noqa: ANN001
+        captured["labels"] = [t.get_text() for t in fig.legends[0].get_texts()]
+        original(fig, path)
+
+    import sim.report.charts as charts
+
+    charts.save = keep  # type: ignore[assignment]
+    try:
+        fan_chart(study.result, study.percentiles(), tmp_path / "fan.png", shared=True)
+    finally:
+        charts.save = original  # type: ignore[assignment]
+    assert "monthly budget $15k" in captured["labels"]
+
+
+def test_sweep_chart_is_drawn_whole(tmp_path: Path, strict: None) -> None:
+    from sim.report.sweep import sweep_chart
+    from sim.sweep import parse_vary, sweep
+
+    exp = sim.load_experiment("experiments/article_breakeven.toml")
+    path, values = parse_vary("workload.tokens_per_day=1M:1B:log:4")
+    table = sweep(exp, path, values, paths=200, seed=1)
+    sweep_chart(table, exp.experiment.name, path, 200, tmp_path / "sweep.png")
+    assert (tmp_path / "sweep.png").stat().st_size > 5_000
