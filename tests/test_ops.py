@@ -193,3 +193,21 @@ def test_month_boundaries_with_an_inexact_month_length() -> None:
         assert path.month(m * hours) == m
         assert path.month(np.nextafter((m + 1) * hours, 0)) == m
     assert path.run().shape == (ROWS, 3)  # terminates
+
+
+def test_operations_inputs_are_shared_through_market(tmp_path) -> None:  # noqa: ANN001
+    """Two fleets naming one [market] salary and change failure rate read the same draw on each
+    path: the input appears once, by its name, and the per-option copies are gone."""
+    from pathlib import Path
+
+    import sim
+
+    text = Path("experiments/ops_single_engineer.toml").read_text()
+    text = text.replace("[market]\n", '[market]\neng = "180k to 280k"\ncfr = "5% to 15%"\n', 1)
+    head, *fleets = text.split('kind = "self_hosted"')
+    shared = '  [options.ops]\n  engineer_annual_cost = "market.eng"\n  change_failure_rate = "market.cfr"'
+    text = head + "".join('kind = "self_hosted"' + f.replace("  [options.ops]", shared, 1) for f in fleets)
+    (tmp_path / "shared.toml").write_text(text)
+    inputs = sim.run(sim.load_experiment(tmp_path / "shared.toml"), paths=200, seed=5).result.inputs
+    assert {"market.eng", "market.cfr"} <= set(inputs)
+    assert not [k for k in inputs if k.endswith((".ops.engineer_annual_cost", ".ops.change_failure_rate"))]
