@@ -3,17 +3,33 @@ PERT, beta, gamma. Each validates its parameters and knows its analytic mean."""
 
 from __future__ import annotations
 
+import functools
 import math
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 from numpy.random import Generator
-from scipy import special, stats
 
+import distributions.lazy as lazy
 from distributions.base import Distribution
 
 #: z such that P(Z <= z) = 0.95 for a standard normal; "A to B" is a 90% interval.
-Z95 = float(special.ndtri(0.95))
+Z95 = 1.6448536269514722  # scipy.special.ndtri(0.95), a literal so that importing loads no scipy
+
+
+def _cdf(x: float) -> float:
+    """Standard normal CDF of a scalar (the standard library's erfc)."""
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
+def ndtri(q: np.ndarray | float) -> np.ndarray:
+    """Standard normal quantile: a scalar by the standard library (validation asks for P5 and P95
+    of every input, and should not wait for scipy), an array by scipy.special."""
+    if np.ndim(q) == 0:
+        x = float(q)
+        return np.asarray(-math.inf if x <= 0 else math.inf if x >= 1 else NormalDist().inv_cdf(x))
+    return np.asarray(lazy.special().ndtri(q), dtype=float)
 
 
 def _positive(name: str, value: float) -> float:
@@ -57,8 +73,11 @@ class Uniform(Distribution):
     def mean(self) -> float:
         return (self.low + self.high) / 2
 
+    def ppf(self, q: np.ndarray | float) -> np.ndarray:
+        return np.asarray(self.low + np.asarray(q, dtype=float) * (self.high - self.low), dtype=float)
+
     def scipy(self) -> Any:
-        return stats.uniform(self.low, self.high - self.low)
+        return lazy.stats().uniform(self.low, self.high - self.low)
 
 
 class Normal(Distribution):
@@ -79,10 +98,15 @@ class Normal(Distribution):
         if sd == 0 and not self.low <= self.mu <= self.high:
             raise ValueError("a zero-sd normal must have its mean inside [low, high]")
         if sd > 0:
-            self._a = float(special.ndtr((self.low - self.mu) / self.sd))
-            self._b = float(special.ndtr((self.high - self.mu) / self.sd))
-            if not self._b - self._a > 1e-12:
+            a, b = (_cdf((bound - self.mu) / self.sd) for bound in (self.low, self.high))
+            if not b - a > 1e-12:
                 raise ValueError("truncation [low, high] leaves no probability mass")
+
+    @functools.cached_property
+    def _ab(self) -> tuple[float, float]:
+        """Standard normal CDF at the truncation bounds, by scipy (the sampler's exact values)."""
+        ndtr = lazy.special().ndtr
+        return float(ndtr((self.low - self.mu) / self.sd)), float(ndtr((self.high - self.mu) / self.sd))
 
     @property
     def truncated(self) -> bool:
@@ -93,8 +117,9 @@ class Normal(Distribution):
             return np.full(size, self.mu)
         if not self.truncated:
             return rng.normal(self.mu, self.sd, size)
-        u = rng.uniform(self._a, self._b, size)
-        return np.asarray(np.clip(self.mu + self.sd * special.ndtri(u), self.low, self.high), dtype=float)
+        a, b = self._ab
+        u = rng.uniform(a, b, size)
+        return np.asarray(np.clip(self.mu + self.sd * lazy.special().ndtri(u), self.low, self.high), dtype=float)
 
     @property
     def mean(self) -> float:
@@ -106,11 +131,20 @@ class Normal(Distribution):
     def is_fixed(self) -> bool:
         return self.sd == 0
 
+    def ppf(self, q: np.ndarray | float) -> np.ndarray:
+        if self.is_fixed:
+            return np.full(np.shape(q), self.mu)
+        if not self.truncated:
+            return np.asarray(self.mu + self.sd * ndtri(q), dtype=float)
+        a, b = self._ab if np.ndim(q) else (_cdf((self.low - self.mu) / self.sd), _cdf((self.high - self.mu) / self.sd))
+        u = a + np.asarray(q, dtype=float) * (b - a)
+        return np.asarray(np.clip(self.mu + self.sd * ndtri(u), self.low, self.high), dtype=float)
+
     def scipy(self) -> Any:
         if not self.truncated:
-            return stats.norm(self.mu, self.sd)
+            return lazy.stats().norm(self.mu, self.sd)
         a, b = (self.low - self.mu) / self.sd, (self.high - self.mu) / self.sd
-        return stats.truncnorm(a, b, loc=self.mu, scale=self.sd)
+        return lazy.stats().truncnorm(a, b, loc=self.mu, scale=self.sd)
 
 
 class LogNormal(Distribution):
@@ -157,8 +191,11 @@ class LogNormal(Distribution):
     def is_fixed(self) -> bool:
         return self.sigma == 0
 
+    def ppf(self, q: np.ndarray | float) -> np.ndarray:
+        return np.asarray(np.exp(self.mu + self.sigma * ndtri(q)), dtype=float)
+
     def scipy(self) -> Any:
-        return stats.lognorm(s=self.sigma, scale=math.exp(self.mu))
+        return lazy.stats().lognorm(s=self.sigma, scale=math.exp(self.mu))
 
 
 class Triangular(Distribution):
@@ -178,7 +215,7 @@ class Triangular(Distribution):
 
     def scipy(self) -> Any:
         width = self.high - self.low
-        return stats.triang((self.mode - self.low) / width, loc=self.low, scale=width)
+        return lazy.stats().triang((self.mode - self.low) / width, loc=self.low, scale=width)
 
 
 class Beta(Distribution):
@@ -202,7 +239,7 @@ class Beta(Distribution):
         return self.low + (self.high - self.low) * self.alpha / (self.alpha + self.beta)
 
     def scipy(self) -> Any:
-        return stats.beta(self.alpha, self.beta, loc=self.low, scale=self.high - self.low)
+        return lazy.stats().beta(self.alpha, self.beta, loc=self.low, scale=self.high - self.low)
 
 
 class Pert(Beta):
@@ -244,4 +281,4 @@ class Gamma(Distribution):
         return self.shape * self.scale
 
     def scipy(self) -> Any:
-        return stats.gamma(self.shape, scale=self.scale)
+        return lazy.stats().gamma(self.shape, scale=self.scale)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.random import Generator
-from scipy import special
+
+import distributions.lazy as lazy
 
 
 def check_psd(matrix: np.ndarray, tol: float = 1e-10) -> float:
@@ -35,7 +36,7 @@ def iman_conover(samples: np.ndarray, rank_corr: np.ndarray, rng: Generator) -> 
     n, k = samples.shape
     if k < 2 or n < 3:
         return samples.copy()
-    scores = special.ndtri(np.arange(1, n + 1) / (n + 1))
+    scores = lazy.special().ndtri(np.arange(1, n + 1) / (n + 1))
     m = np.column_stack([rng.permutation(scores) for _ in range(k)])
     # Pearson correlation of normal scores that gives the asked Spearman correlation
     target = 2.0 * np.sin(np.pi * np.asarray(rank_corr, dtype=float) / 6.0)

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 from numpy.random import Generator
-from scipy import stats
 
+import distributions.lazy as lazy
 from distributions.base import Distribution, Fn, check_weights
 
 
@@ -32,7 +32,7 @@ class Poisson(Distribution):
         return self.lam == 0
 
     def scipy(self) -> Any:
-        return stats.poisson(self.lam)
+        return lazy.stats().poisson(self.lam)
 
 
 class Bernoulli(Distribution):
@@ -57,7 +57,7 @@ class Bernoulli(Distribution):
         return self.p in (0.0, 1.0)
 
     def scipy(self) -> Any:
-        return stats.bernoulli(self.p)
+        return lazy.stats().bernoulli(self.p)
 
 
 class Empirical(Distribution):

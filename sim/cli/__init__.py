@@ -3,18 +3,28 @@ input, 1 internal error, 130/143 interrupted."""
 
 from __future__ import annotations
 
+import argparse
+import importlib
 import os
 import signal
 import sys
 import traceback
 import warnings
+from collections.abc import Callable
 
 from sim.cli.args import build_parser
-from sim.cli.capacity import cmd_capacity
-from sim.cli.commands import cmd_bench, cmd_compare, cmd_prices, cmd_run, cmd_validate
-from sim.cli.fit import cmd_fit
-from sim.cli.sweep import cmd_sweep
 from sim.errors import ExperimentError, UsageError, printable
+
+#: each command's handler, imported when the command runs (validate never loads scipy or the engine)
+HANDLERS = {"run": "sim.cli.commands:cmd_run", "validate": "sim.cli.commands:cmd_validate",
+            "capacity": "sim.cli.capacity:cmd_capacity", "prices": "sim.cli.commands:cmd_prices",
+            "compare": "sim.cli.commands:cmd_compare", "sweep": "sim.cli.sweep:cmd_sweep",
+            "bench": "sim.cli.commands:cmd_bench", "fit": "sim.cli.fit:cmd_fit"}
+
+
+def handler(command: str) -> Callable[[argparse.Namespace], int]:
+    module, name = HANDLERS[command].split(":")
+    return getattr(importlib.import_module(module), name)
 
 
 class Interrupted(KeyboardInterrupt):
@@ -28,13 +38,11 @@ def _on_sigterm(signum: int, frame: object) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = {"run": cmd_run, "validate": cmd_validate, "capacity": cmd_capacity, "prices": cmd_prices,
-                "compare": cmd_compare, "sweep": cmd_sweep, "bench": cmd_bench, "fit": cmd_fit}
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            status = handlers[args.command](args)
+            status = handler(args.command)(args)
         _debug_warnings(caught)
         return status
     except ExperimentError as exc:
