@@ -20,6 +20,7 @@ from distributions import (
     Normal,
     Poisson,
     SpecError,
+    Uniform,
     parse_distribution,
     parse_number,
 )
@@ -221,3 +222,24 @@ def test_log_transform_means_are_expected_logs(low: float, high: float) -> None:
     x = plus.sample(np.random.default_rng(SEED), N)
     assert abs(x.mean() - plus.mean) < Z * x.std() / math.sqrt(N)
     assert LogOnePlus(Fixed(0.25)).mean == pytest.approx(math.log(1.25))
+
+
+@pytest.mark.parametrize("dist", [Normal(3.0, 2.0), Normal(3.0, 2.0, low=0.0), Normal(3.0, 2.0, low=1.0, high=4.0),
+                                  LogNormal(1.0, 0.5), Uniform(2.0, 7.0)], ids=repr)
+def test_analytic_ppf_matches_scipy(dist) -> None:  # noqa: ANN001
+    """The analytic quantiles (validation asks them without loading scipy) are scipy's, for a
+    scalar (standard library) and an array (scipy.special) alike."""
+    q = np.array([0.001, 0.05, 0.25, 0.5, 0.75, 0.95, 0.999])
+    expected = dist.scipy().ppf(q)
+    np.testing.assert_allclose(dist.ppf(q), expected, rtol=1e-12)
+    np.testing.assert_allclose([float(dist.ppf(float(x))) for x in q], expected, rtol=1e-12)
+
+
+def test_validate_loads_no_scipy_stats() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from sim.cli import main; main(['validate', 'experiments/article_uncertain.toml']); "
+            "print(sorted(m for m in ('scipy.stats', 'matplotlib', 'pandas', 'sim.engine') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().endswith("[]"), out
