@@ -128,6 +128,12 @@ class Study:
         """The scenario runs made so far (run_scenarios() makes them)."""
         return self._scenarios or []
 
+    @property
+    def fixed(self) -> bool:
+        """True when the base run and every scenario run so far cost the same on every path: its
+        probabilities are then exact, not estimates."""
+        return self.result.fixed and all(res.fixed for _, res in self.scenarios)
+
     def scenario(self, name: str) -> Result:
         """The Result of the stress scenario called ``name`` (run on first use), e.g.
         ``study.scenario("GPU shortage").option("Self-hosted").totals``: per-path totals on the

@@ -80,7 +80,7 @@ def print_budgets(study: Study) -> None:
 
     result = study.result
     table = study.scenario_table() if study.scenarios else study.summary().assign(scenario="base")
-    exact = result.fixed and all(res.fixed for _, res in study.scenarios)
+    exact = study.fixed
     headers = ["scenario", "option", *budget_headers(result)]
     rows = [[str(r.scenario), str(r.option), *budget_cells(result, r, result.paths, exact)]
             for _, r in table.iterrows()]

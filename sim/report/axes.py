@@ -52,6 +52,11 @@ def _outside(ext, box) -> str:
     return ", ".join(sides)
 
 
+def log_note(ax, axis: str) -> str:
+    """", log scale" when the axis is logarithmic, for its label."""
+    return ", log scale" if (ax.get_yscale() if axis == "y" else ax.get_xscale()) == "log" else ""
+
+
 def layout_problems(fig) -> list[str]:
     """What a reader would not see: drawn text (tick labels, axis labels, titles, legends, notes)
     reaching outside the figure, so clipped in the PNG, and axes whose limits are not finite."""
@@ -137,5 +142,5 @@ def share_axis(ax, low: float, high: float) -> None:
     ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:.{digits}f}%"))
 
 
-__all__ = ["CATEGORY_COLORS", "COLORS", "DPI", "STRICT", "band_levels", "grid", "layout_problems", "money_axis",
-           "months_axis", "save", "series", "share_axis", "suptitle", "title"]
+__all__ = ["CATEGORY_COLORS", "COLORS", "DPI", "STRICT", "band_levels", "grid", "layout_problems", "log_note",
+           "money_axis", "months_axis", "save", "series", "share_axis", "suptitle", "title"]

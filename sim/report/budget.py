@@ -84,7 +84,7 @@ def scenario_section(doc: Document, study: Study, charts: dict[str, str]) -> Non
             + f" from month {s.from_month}" + (f" for {s.months} months" if s.months else "")
             for s in spec.shocks)
         doc.p(f"**{spec.name}**: {shocks}.")
-    exact = result.fixed and all(res.fixed for _, res in study.scenarios)
+    exact = study.fixed
     doc.table(["scenario", "option", "P5 total", "median total", "P95 total", "median change vs base",
                "P(cheapest)"],
               [[r.scenario, r.option, money(r.total_p5), money(r.total_p50), money(r.total_p95),

@@ -11,7 +11,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from sim.analysis.bands import level_label
-from sim.report.axes import band_levels, grid, months_axis, save, series, share_axis, suptitle
+from sim.report.axes import band_levels, grid, log_note, months_axis, save, series, share_axis, suptitle
 from sim.result import OptionResult, Result
 
 #: the utilisation chart's two figures: metric, colour, legend label
@@ -86,7 +86,7 @@ def utilization_chart(result: Result, bands: pd.DataFrame, path: Path) -> None:
             high = max(high, float(np.max(hi)))
         share_axis(ax, low, high)
         ax.set_title(opt.name, fontsize=10)
-        ax.set_ylabel("Share of capacity / time" + (", log scale" if ax.get_yscale() == "log" else ""))
+        ax.set_ylabel("Share of capacity / time" + log_note(ax, "y"))
         months_axis(ax, result.months)
         ax.grid(alpha=0.3, which="both")
     handles, labels = axes[0].get_legend_handles_labels()

@@ -23,6 +23,7 @@ from sim.report.axes import (  # noqa: E402
     CATEGORY_COLORS,
     COLORS,
     band_levels,
+    log_note,
     money_axis,
     months_axis,
     save,
@@ -52,12 +53,25 @@ def _draw_band(ax, bands, option, metric, levels, color, label=None) -> None:
                 label=label or "median")
 
 
-def _budget_line(ax, value: float | None, what: str, axis: str = "y") -> None:
-    """The budget as a dashed black line, labelled for the legend."""
+def _budget(result: Result, which: str) -> float | None:
+    """The experiment's monthly or total budget, if it sets one."""
+    budget = result.experiment.budget
+    return None if budget is None else getattr(budget, which)
+
+
+def _budget_label(result: Result, which: str) -> str:
+    return f"{which} budget {tick_money(_budget(result, which) or 0.0)}"
+
+
+def _budget_line(ax, result: Result, which: str, axis: str = "y") -> bool:
+    """The monthly or total budget as a dashed black line, labelled for the legend; False if the
+    experiment sets none."""
+    value = _budget(result, which)
     if value is None:
-        return
+        return False
     line = ax.axhline if axis == "y" else ax.axvline
-    line(value, color="black", ls="--", lw=1.1, label=f"{what} {tick_money(value)}")
+    line(value, color="black", ls="--", lw=1.1, label=_budget_label(result, which))
+    return True
 
 
 def fan_chart(result: Result, bands: pd.DataFrame, path: Path, shared: bool = False) -> None:
@@ -69,8 +83,7 @@ def fan_chart(result: Result, bands: pd.DataFrame, path: Path, shared: bool = Fa
     rows = math.ceil(n / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.3 * rows + 1.3), squeeze=False,
                              sharey=shared)
-    budget = result.experiment.budget
-    monthly = budget.monthly if budget is not None else None
+    monthly = _budget(result, "monthly")
     tops = [series(bands, o.name, "monthly_cost", result.percentile_levels[-1]).max() for o in result.options]
     for i, opt in enumerate(result.options):
         ax = axes[i // cols][i % cols]
@@ -79,9 +92,9 @@ def fan_chart(result: Result, bands: pd.DataFrame, path: Path, shared: bool = Fa
         if monthly is not None and monthly > 2 * top:  # far above: a note, not a squashed panel
             ax.text(0.98, 0.95, f"monthly budget {tick_money(monthly)}: above the scale", transform=ax.transAxes,
                     ha="right", va="top", fontsize=7.5, color="#333333")
-            ax.plot([], [], color="black", ls="--", lw=1.1, label="monthly budget")
+            ax.plot([], [], color="black", ls="--", lw=1.1, label=_budget_label(result, "monthly"))
         else:
-            _budget_line(ax, monthly, "monthly budget")
+            _budget_line(ax, result, "monthly")
             top = max(top, monthly or 0.0)
         ax.set_title(opt.name, fontsize=10)
         money_axis(ax)
@@ -95,9 +108,7 @@ def fan_chart(result: Result, bands: pd.DataFrame, path: Path, shared: bool = Fa
     legend: dict[str, Any] = {}
     for ax in axes.flat[:n]:
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
-            legend.setdefault("monthly budget" if label.startswith("monthly budget") else label, handle)
-    if monthly is not None:
-        legend[f"monthly budget {tick_money(monthly)}"] = legend.pop("monthly budget")
+            legend.setdefault(label, handle)
     fig.legend(list(legend.values()), list(legend), fontsize=8, loc="lower center", ncol=len(legend), frameon=False)
     scale = "one scale for every panel" if shared else "each panel on its own scale"
     suptitle(fig, result, f"How much could each option cost per month? ({scale})")
@@ -125,13 +136,12 @@ def cumulative_chart(result: Result, bands: pd.DataFrame, path: Path) -> None:
         ax.fill_between(months, lo, hi, color=color, alpha=0.15, lw=0)
         ax.plot(months, mid, color=color, lw=1.8, label=opt.name)
         finals.append(mid[-1])
-    budget = result.experiment.budget
-    _budget_line(ax, budget.total if budget is not None else None, "total budget")
+    _budget_line(ax, result, "total")
     if _log_scale_wanted(np.array(finals)):
         ax.set_yscale("log")
     money_axis(ax)
     months_axis(ax, result.months)
-    ax.set_ylabel("Cumulative cost (USD)" + (", log scale" if ax.get_yscale() == "log" else ""))
+    ax.set_ylabel(f"Cumulative cost (USD{log_note(ax, 'y')})")
     ax.grid(alpha=0.3, which="both")
     band = f"P{level_label(outer[0])}–P{level_label(outer[1])}"
     ax.legend(fontsize=8, loc="upper left", title=f"median, shaded {band}", title_fontsize=8)
@@ -150,15 +160,14 @@ def total_chart(result: Result, path: Path) -> None:
                boxprops={"facecolor": "#cfe2f3"})
     ax.set_yticks(range(1, len(names) + 1), names)
     ax.invert_yaxis()
-    budget = result.experiment.budget
-    _budget_line(ax, budget.total if budget is not None else None, "total budget", axis="x")
+    has_budget = _budget_line(ax, result, "total", axis="x")
     if _log_scale_wanted(np.array([np.median(d) for d in data])):
         ax.set_xscale("log")
     money_axis(ax, "x")
-    scale = ", log scale" if ax.get_xscale() == "log" else ""
+    scale = log_note(ax, "x")
     ax.set_xlabel(f"Total cost over {result.months} months (USD{scale}); box P25–P75, whiskers P5–P95")
     ax.grid(alpha=0.3, axis="x", which="both")
-    if budget is not None and budget.total is not None:
+    if has_budget:
         ax.legend(fontsize=8, loc="best")
     ax.set_title(title(result, "How far apart are the options' totals?"), fontsize=11)
     fig.tight_layout()
@@ -239,14 +248,13 @@ def risk_chart(result: Result, summary: pd.DataFrame, path: Path) -> None:
     ax.plot(median, y, "o", color="#1f77b4", ms=6, label="median total")
     ax.plot(summary["var95"], y, "|", color="black", ms=14, mew=2, label="VaR95 (P95 total)")
     ax.plot(summary["cvar95"], y, "D", color="#d62728", ms=6, label="CVaR95 (mean of the worst 5%)")
-    budget = result.experiment.budget
-    _budget_line(ax, budget.total if budget is not None else None, "total budget", axis="x")
+    _budget_line(ax, result, "total", axis="x")
     ax.set_yticks(y, summary.option)
     ax.set_ylim(len(summary) - 0.5, -0.5)
     if _log_scale_wanted(np.concatenate([median.to_numpy(dtype=float), summary["cvar95"].to_numpy(dtype=float)])):
         ax.set_xscale("log")
     money_axis(ax, "x")
-    scale = ", log scale" if ax.get_xscale() == "log" else ""
+    scale = log_note(ax, "x")
     ax.set_xlabel(f"Total cost over {result.months} months (USD{scale})")
     ax.grid(alpha=0.3, axis="x", which="both")
     handles, labels = ax.get_legend_handles_labels()
@@ -268,8 +276,7 @@ def scenario_chart(result: Result, scenarios: list[tuple[str, Result]], path: Pa
         p5, p50, p95 = np.array([band(res.option(n).totals) for n in names]).T
         ax.errorbar(p50, y, xerr=[p50 - p5, p95 - p50], fmt="o", color=COLORS[k % 10], ms=4, capsize=2,
                     label=label)
-    budget = result.experiment.budget
-    _budget_line(ax, budget.total if budget is not None else None, "total budget", axis="x")
+    _budget_line(ax, result, "total", axis="x")
     ax.set_yticks(range(len(names)), names)
     ax.set_ylim(len(names) - 0.5, -0.5)
     for k in range(1, len(names)):
@@ -277,7 +284,7 @@ def scenario_chart(result: Result, scenarios: list[tuple[str, Result]], path: Pa
     if _log_scale_wanted(np.array([np.median(o.totals) for o in result.options])):
         ax.set_xscale("log")
     money_axis(ax, "x")
-    scale = ", log scale" if ax.get_xscale() == "log" else ""
+    scale = log_note(ax, "x")
     ax.set_xlabel(f"Total over {result.months} months (USD{scale}): median, bars P5–P95")
     ax.grid(alpha=0.3, axis="x", which="both")
     handles, labels = ax.get_legend_handles_labels()
