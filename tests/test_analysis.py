@@ -46,6 +46,20 @@ def test_tornado_ranks_the_dominant_input_first() -> None:
     assert abs(api_input) < 4.5 / np.sqrt(4000)
 
 
+def test_average_ranks_by_hand_and_against_scipy() -> None:
+    """Ties share their mean rank: [3, 1, 3, 2] -> [3.5, 1, 3.5, 2]; rows are ranked separately,
+    and random rows with and without ties match scipy.stats.rankdata exactly."""
+    from scipy.stats import rankdata
+
+    from sim.analysis.sensitivity import average_ranks
+
+    assert average_ranks(np.array([3.0, 1.0, 3.0, 2.0])).tolist() == [3.5, 1.0, 3.5, 2.0]
+    assert average_ranks(np.array([[2.0, 2.0], [5.0, 1.0]])).tolist() == [[1.5, 1.5], [2.0, 1.0]]
+    rng = np.random.default_rng(test_seed(11))
+    for x in (rng.normal(size=(4, 999)), rng.integers(0, 7, size=(3, 500)).astype(float)):
+        assert np.array_equal(average_ranks(x), rankdata(x, axis=-1))
+
+
 def test_safe_budgets_exact_on_fixed_costs() -> None:
     res = sim.run(parse_experiment(fixed_doc(months=6)), paths=20)
     safe = safe_budgets(res.option("self"))

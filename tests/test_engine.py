@@ -204,6 +204,26 @@ def test_percentile_ci_covers_truth() -> None:
     assert np.all(lo < est) and np.all(est < hi)
 
 
+def test_binom_ppf_by_hand() -> None:
+    """Binomial(3, 1/2): CDF 1/8, 4/8, 7/8, 1, so q = 0.5 is reached at k = 1 (a CDF meeting q
+    exactly counts), q just above 0.5 at k = 2, q = 1/8 at 0."""
+    from sim.analysis.quantiles import binom_ppf
+
+    assert [binom_ppf(q, 3, 0.5) for q in (0.1, 0.125, 0.5, 0.5000001, 0.875, 0.9)] == [0, 0, 1, 2, 2, 3]
+    assert binom_ppf(0.3, 10, 0.0) == 0 and binom_ppf(0.3, 10, 1.0) == 10
+
+
+@pytest.mark.parametrize("n", [1, 7, 100, 10_001, 100_000, 2_000_000])
+def test_binom_ppf_matches_scipy(n: int) -> None:
+    """The order-statistic ranks of the percentile CIs, computed without scipy.stats, are scipy's
+    (away from q equal to a CDF value exactly, where scipy's own answer depends on rounding)."""
+    from sim.analysis.quantiles import binom_ppf
+
+    for p in (0.001, 0.05, 0.25, 0.5, 0.9, 0.95, 0.999):
+        for q in (0.0005, 0.025, 0.05, 0.95, 0.975, 0.9995):
+            assert binom_ppf(q, n, p) == int(stats.binom.ppf(q, n, p)), (q, n, p)
+
+
 def test_row_percentiles_match_numpy() -> None:
     arr = np.random.default_rng(1).normal(size=(6, 1001))
     arr[2] = 7.0  # a constant row takes the fast path

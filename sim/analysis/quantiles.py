@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
 
 def _ranks(n: int, levels: list[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -14,6 +13,27 @@ def _ranks(n: int, levels: list[float]) -> tuple[np.ndarray, np.ndarray, np.ndar
     lo = np.floor(h).astype(int)
     hi = np.minimum(lo + 1, n - 1)
     return lo, hi, h - lo
+
+
+def binom_ppf(q: float, n: int, p: float) -> int:
+    """The smallest k with P(Binomial(n, p) <= k) >= q (scipy.stats.binom.ppf's convention, for
+    0 < q < 1), from the pmf summed over the mean +- 40 SD; the mass outside is below 1e-300.
+    Computed here so that a run does not import scipy.stats (0.6 s) for two integers."""
+    if p <= 0.0:
+        return 0
+    if p >= 1.0:
+        return n
+    sd = math.sqrt(n * p * (1.0 - p))
+    first = max(0, math.floor(n * p - 40.0 * sd - 40.0))
+    last = min(n, math.ceil(n * p + 40.0 * sd + 40.0))
+    k = np.arange(first, last + 1, dtype=np.float64)
+    log_ratio = np.log((n - k[:-1]) / (k[:-1] + 1.0)) + math.log(p) - math.log1p(-p)
+    anchor = math.lgamma(n + 1) - math.lgamma(first + 1) - math.lgamma(n - first + 1) + first * math.log(p) \
+        + (n - first) * math.log1p(-p)
+    log_pmf = anchor + np.concatenate([[0.0], np.cumsum(log_ratio)])
+    cdf = np.cumsum(np.exp(log_pmf))
+    # a CDF that meets q exactly (odd n, p = q = 1/2) must count as reaching it despite rounding
+    return first + min(int(np.searchsorted(cdf, q * (1.0 - 1e-12), side="left")), last - first)
 
 
 def row_percentiles(arr: np.ndarray, levels: list[float]) -> np.ndarray:
@@ -47,8 +67,8 @@ def percentile_ci(
     n = values.size
     p = np.asarray(levels, dtype=float) / 100.0
     alpha = (1 - confidence) / 2
-    r = np.clip(stats.binom.ppf(alpha, n, p).astype(int), 1, n) - 1  # 0-based
-    s = np.clip(stats.binom.ppf(1 - alpha, n, p).astype(int) + 1, 1, n) - 1
+    r = np.clip([binom_ppf(alpha, n, pi) for pi in p], 1, n) - 1  # 0-based
+    s = np.clip([binom_ppf(1 - alpha, n, pi) + 1 for pi in p], 1, n) - 1
     lo, hi, frac = _ranks(n, levels)
     kth = np.unique(np.concatenate([lo, hi, r, s]))
     part = np.partition(values, kth)

@@ -16,11 +16,22 @@ from sim.result import Result
 MAX_PATHS = 100_000
 
 
-def _ranks(x: np.ndarray) -> np.ndarray:
-    """Average ranks along the last axis (ties share their mean rank)."""
-    from scipy.stats import rankdata  # scipy.stats loads in ~0.3 s: only when ranks are needed
-
-    return np.asarray(rankdata(x, axis=-1), dtype=float)
+def average_ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks 1..n along the last axis, ties sharing their mean rank (scipy.stats.rankdata's
+    "average"; exact halves and integers either way), without importing scipy.stats (0.6 s)."""
+    rows = np.atleast_2d(x)
+    m, n = rows.shape
+    order = np.argsort(rows, axis=1, kind="stable")
+    ordered = np.take_along_axis(rows, order, axis=1)
+    starts = np.ones((m, n), dtype=bool)
+    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    group = np.cumsum(starts.ravel()) - 1
+    first = np.flatnonzero(starts.ravel()) % n
+    size = np.bincount(group)
+    rank_of_group = first + (size + 1) / 2.0
+    out = np.empty((m, n))
+    np.put_along_axis(out, order, rank_of_group[group].reshape(m, n), axis=1)
+    return out.reshape(np.shape(x))
 
 
 def feeds(result: Result, index: int, key: str) -> bool:
@@ -55,7 +66,7 @@ def sensitivity(result: Result, option: str, versus: str | None = None) -> pd.Da
     if not names or np.ptp(y) == 0:
         return pd.DataFrame(columns=["option", "versus", "input", "spearman", "median_low", "median_high", "swing"])
     x = np.stack([result.inputs[k][:n] for k in names])
-    rx, ry = _ranks(x), _ranks(y)
+    rx, ry = average_ranks(x), average_ranks(y)
     rx = (rx - rx.mean(axis=1, keepdims=True)) / rx.std(axis=1, keepdims=True)
     ry = (ry - ry.mean()) / ry.std()
     rho = rx @ ry / n
