@@ -22,6 +22,7 @@ from sim.analysis.notes import notes as run_notes
 from sim.analysis.sensitivity import sensitivity_table
 from sim.analysis.succession import succession_table
 from sim.analysis.summary import summary_table
+from sim.analysis.voi import voi_table
 from sim.config import Experiment
 from sim.engine import run as simulate
 from sim.progress import Progress
@@ -97,6 +98,11 @@ class Study:
         """Inputs ranked by Spearman correlation with each self-hosted total (and its difference
         from the cheapest API): the rows of sensitivity.csv."""
         return self._cached("sensitivity", lambda: sensitivity_table(self.result))
+
+    def value_of_information(self) -> pd.DataFrame:
+        """EVPI, then the EVPPI of each sampled input, largest first (the rows of voi.csv): what
+        knowing everything, or one input, before choosing would save in expectation."""
+        return self._cached("voi", lambda: voi_table(self.result))
 
     def correlations(self) -> pd.DataFrame:
         """Each asked rank correlation beside the achieved one (correlations.csv)."""

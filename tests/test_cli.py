@@ -18,8 +18,8 @@ from tests.conftest import EXPERIMENTS, ROOT
 from tests.golden import golden_summary
 from tests.golden import path_for as golden_path
 
-REPORT_FILES = {"percentiles.csv", "summary.csv", "line_means.csv", "sensitivity.csv", "report.md", "report.html",
-                "manifest.json", "charts"}
+REPORT_FILES = {"percentiles.csv", "summary.csv", "line_means.csv", "sensitivity.csv", "voi.csv", "report.md",
+                "report.html", "manifest.json", "charts"}
 CHARTS = {"monthly_fan.png", "monthly_fan_shared.png", "cumulative.png", "total_distribution.png", "cost_lines.png",
           "tail_risk.png", "capacity.png", "utilization.png"}  # the baseline declares its fleet: it is checked
 

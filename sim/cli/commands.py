@@ -42,6 +42,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     progress.stage("analysis")
     study.percentiles()  # computed (and cached) here so the wall time covers the analysis
     study.summary()
+    if len(study.options) >= 2:
+        study.value_of_information()
     try:
         study.write_report(out, wall_time=time.perf_counter() - t0, progress=progress)
     finally:
@@ -72,6 +74,24 @@ def print_summary(study: Study) -> None:
         print_budgets(study)
     for note in study.notes():
         print(printable(f"note: {note}"))
+    print_voi(study)
+
+
+def print_voi(study: Study) -> None:
+    """One line: what perfect information would save, and the single input worth most to learn."""
+    from sim.fmt import money
+
+    if len(study.options) < 2:
+        return
+    table = study.value_of_information()
+    total = table.iloc[0]
+    line = f"value of information: knowing every outcome before choosing would save {money(total.value)}"
+    if total.value > 0:
+        line += f" ± {money(total.se)} (EVPI)"
+        best = table.iloc[1:][table.iloc[1:].value > 0]
+        line += (f"; worth most to learn: {best.iloc[0].label} ({money(best.iloc[0].value)})" if len(best)
+                 else "; no single input changes the choice alone")
+    print(printable(line))
 
 
 def print_budgets(study: Study) -> None:

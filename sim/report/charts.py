@@ -33,6 +33,7 @@ from sim.report.axes import (  # noqa: E402
 )
 from sim.report.capacity_charts import capacity_chart, capacity_options, utilization_chart  # noqa: E402
 from sim.report.ops_charts import availability_chart, engineer_chart, frontier_chart, ops_options  # noqa: E402
+from sim.report.voi import voi_chart  # noqa: E402
 from sim.result import Result  # noqa: E402
 
 if TYPE_CHECKING:
@@ -351,6 +352,9 @@ def write_charts(study: Study, bands: pd.DataFrame, folder: Path,
     sens = study.sensitivity()
     if len(sens):
         charts["tornado"] = ("tornado.png", lambda p: tornado_chart(result, sens, p))
+    voi = study.value_of_information() if len(result.options) >= 2 else None
+    if voi is not None and len(voi) > 1 and voi.value.iloc[0] > 0 and (voi.value.iloc[1:] > 0).any():
+        charts["voi"] = ("value_of_information.png", lambda p: voi_chart(result, voi, p))
     if ops_options(result):
         charts["availability"] = ("availability.png", lambda p: availability_chart(result, bands, p))
         charts["frontier"] = ("frontier.png", lambda p: frontier_chart(result, p))

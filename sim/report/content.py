@@ -14,6 +14,7 @@ from sim.report.budget import risk_section, scenario_section
 from sim.report.capacity import capacity_section
 from sim.report.document import Document
 from sim.report.operations import ops_section
+from sim.report.voi import voi_section
 from sim.result import Result
 from sim.specs import given
 
@@ -71,6 +72,7 @@ def build_document(study: Study, summary: pd.DataFrame, charts: dict[str, str],
     risk_section(doc, study, summary, charts)
     scenario_section(doc, study, charts)
     _sensitivity_section(doc, study, charts)
+    voi_section(doc, study, charts)
     _tco_section(doc, summary)
     _succession_section(doc, study)
     _claims_section(doc, study)
