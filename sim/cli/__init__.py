@@ -1,4 +1,4 @@
-"""Command line: tcosim run | validate | capacity | sweep | compare | prices | bench. Exit 0 ok, 2 bad
+"""Command line: tcosim run | validate | capacity | sweep | optimize | compare | prices | bench. Exit 0 ok, 2 bad
 input, 1 internal error, 130/143 interrupted."""
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from sim.errors import ExperimentError, UsageError, printable
 HANDLERS = {"run": "sim.cli.commands:cmd_run", "validate": "sim.cli.commands:cmd_validate",
             "capacity": "sim.cli.capacity:cmd_capacity", "prices": "sim.cli.commands:cmd_prices",
             "compare": "sim.cli.commands:cmd_compare", "sweep": "sim.cli.sweep:cmd_sweep",
-            "bench": "sim.cli.commands:cmd_bench", "fit": "sim.cli.fit:cmd_fit"}
+            "bench": "sim.cli.commands:cmd_bench", "fit": "sim.cli.fit:cmd_fit",
+            "optimize": "sim.cli.optimize:cmd_optimize"}
 
 
 def handler(command: str) -> Callable[[argparse.Namespace], int]:

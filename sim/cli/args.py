@@ -146,6 +146,26 @@ def build_parser() -> argparse.ArgumentParser:
                     help="operations engine for [options.ops] (default: the file's experiment.ops)")
     sw.add_argument("--quiet", action="store_true", help="no progress bar and no printed break-evens")
     sw.add_argument("--dask", default=None, help='run the points on Dask: "local" or a scheduler tcp://host:port')
+    opt = sub.add_parser("optimize", help="search decisions (e.g. reserved GPUs x term) on common random numbers")
+    opt.add_argument("experiment")
+    opt.add_argument("--decide", action="append", required=True,
+                     help="PATH=SPEC: values to search (V1,V2,..., START:STOP:lin|log:N, or A..B integers); "
+                          "repeat for several decisions (their grid is searched)")
+    opt.add_argument("--objective", choices=["mean", "p90", "p95", "cvar95"], default="mean",
+                     help="what to minimise of the option's horizon total (default mean)")
+    opt.add_argument("--subject-to", action="append", default=[],
+                     help='a chance constraint, e.g. "P(total > 400k) <= 5%%" (metrics: total, worst_month)')
+    opt.add_argument("--option", default=None, help="the option optimised (default: the one the decisions name)")
+    opt.add_argument("--paths", type=positive("--paths"), default=None,
+                     help="paths per candidate (default: the file's)")
+    opt.add_argument("--seed", type=whole("--seed", 0), default=None)
+    opt.add_argument("--out", help="folder (default: reports/<experiment name>-optimize)")
+    opt.add_argument("--workers", type=positive("--workers"), default=1,
+                     help="processes, a candidate each (default 1; results do not depend on it)")
+    opt.add_argument("--ops", choices=["vectorized", "des"], default=None,
+                     help="operations engine for [options.ops] (default: the file's experiment.ops)")
+    opt.add_argument("--quiet", action="store_true", help="no progress bar and no printed result")
+    opt.add_argument("--dask", default=None, help='run the candidates on Dask: "local" or a scheduler tcp://host:port')
     cmp_ = sub.add_parser("compare", help="differences of headline numbers between two reports")
     cmp_.add_argument("before")
     cmp_.add_argument("after")
