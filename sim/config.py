@@ -40,6 +40,7 @@ from sim.specs import (
     Volatility,
     Whole,
 )
+from sim.switch_config import MoveBack, StagedOption, Trigger
 
 #: 365 days / 12 months; the experiment may say otherwise (the article uses 30).
 DAYS_PER_MONTH = 365 / 12
@@ -258,7 +259,8 @@ class SelfHostedOption(Strict):
         return self.capacity is not None or self.fleet is not None
 
 
-Option = Annotated[ApiOption | SelfHostedOption, Field(discriminator="kind")]
+Option = Annotated[ApiOption | SelfHostedOption | StagedOption, Field(discriminator="kind")]
+AnyOption = ApiOption | SelfHostedOption | StagedOption
 
 
 def option_index(exp: Experiment, name: str) -> int:
@@ -266,7 +268,7 @@ def option_index(exp: Experiment, name: str) -> int:
     return exp.options.index(find(exp.options, name))
 
 
-def has_gpu_lines(opt: ApiOption | SelfHostedOption) -> bool:
+def has_gpu_lines(opt: AnyOption) -> bool:
     """Whether the option rents GPUs (the base of its TCO multiplier)."""
     return getattr(opt, "capacity", None) is not None or any(c.resolved_category == "gpu" for c in opt.costs)
 ClaimMetric = Literal["daily_cost", "monthly_cost", "cumulative_cost", "total_cost", "tco_multiplier"]
@@ -363,5 +365,5 @@ def refs(node: object, loc: tuple = ()) -> list[tuple[tuple, Ref]]:
 
 ALL_FIELDS = sorted({f for m in (ExperimentMeta, Workload, Budget, Decision, CostLine, PriceCuts, ApiOption,
                                  SelfHostedOption, Claim, Experiment, Capacity, Provisioning, Fleet, ApiOps,
-                                 SelfHostedOps, Correlation, StressScenario, Shock)
+                                 SelfHostedOps, Correlation, StressScenario, Shock, StagedOption, Trigger, MoveBack)
                      for f in m.model_fields} - set(INTERNAL_FIELDS))

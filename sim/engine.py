@@ -17,16 +17,18 @@ import numpy.typing as npt
 from sim.capacity.choose import Choice, choose
 from sim.capacity.config import spares
 from sim.capacity.sizing import Setup, size
-from sim.config import Experiment, SelfHostedOption
+from sim.config import Experiment, SelfHostedOption, option_index
 from sim.correlations import CorrelationGroup, build_groups
 from sim.errors import ExperimentError
 from sim.memory import check_fits, estimate
 from sim.options import PricingContext, price_option
+from sim.options.staged import price_staged, staged_parts
 from sim.parallel import worker_pool
 from sim.pricing import Cost, LineSet
 from sim.result import LineResult, OptionResult, Result
 from sim.scenario import BLOCK_PATHS, Scenario, block_sizes
 from sim.shocks import shock_windows
+from sim.switch_config import StagedOption
 from sim.workload import Tokens, sample_tokens
 
 Array = npt.NDArray[np.float64]
@@ -97,14 +99,26 @@ def simulate_chunk(exp: Experiment, seed: int, blocks: range, paths: int, keep_l
     ctx = PricingContext(sc, tokens, exp.experiment.hours_per_month, exp, reserved_gpus or {}, ops_engine)
     budget = exp.budget.monthly if exp.budget is not None else None
     slices = sc.block_slices()
-    out = []
+    out: list[_OptionChunk | None] = [None] * len(exp.options)
+    held = staged_parts(exp)  # options a staged plan is made of: their lines wait for it
+    priced = {}
     with np.errstate(over="ignore", invalid="ignore"):  # run() refuses non-finite totals by name
         for i, opt in enumerate(exp.options):
+            if isinstance(opt, StagedOption):
+                continue
             lines, metrics = price_option(opt, i, ctx)
-            out.append(_option_chunk(lines, metrics, ctx.shape, slices, budget, keep_lines, totals_only))
+            if i in held:
+                priced[i] = (lines, metrics)
+            out[i] = _option_chunk(lines, metrics, ctx.shape, slices, budget, keep_lines, totals_only)
+        for i, opt in enumerate(exp.options):
+            if isinstance(opt, StagedOption):
+                parts = priced[option_index(exp, opt.start)], priced[option_index(exp, opt.switch_to)]
+                lines, metrics = price_staged(opt, f"options[{i}]", ctx, *parts)
+                out[i] = _option_chunk(lines, metrics, ctx.shape, slices, budget, keep_lines, totals_only)
+    done = [o for o in out if o is not None]
     if totals_only:
-        return _Chunk(out, {}, None, ctx.ops_events)
-    return _Chunk(out, sc.inputs, (tokens.input + tokens.output).astype(np.float32), ctx.ops_events)
+        return _Chunk(done, {}, None, ctx.ops_events)
+    return _Chunk(done, sc.inputs, (tokens.input + tokens.output).astype(np.float32), ctx.ops_events)
 
 
 def _path_totals(cost: Cost, shape: tuple[int, int]) -> Array:

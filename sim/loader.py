@@ -36,6 +36,9 @@ def _too_deep(node: object, depth: int = 0) -> list[object] | None:
     return None
 
 
+#: the option kinds (pydantic's discriminator tags, dropped from error locations)
+OPTION_KINDS = ("api", "self_hosted", "staged")
+
 #: pydantic's bound errors -> (symbol, ctx key): "must be > 0, got -5"
 _BOUNDS = {"greater_than": (">", "gt"), "greater_than_equal": (">=", "ge"), "less_than": ("<", "lt"),
            "less_than_equal": ("<=", "le")}
@@ -44,7 +47,7 @@ _BOUNDS = {"greater_than": (">", "gt"), "greater_than_equal": (">=", "ge"), "les
 def _format(err: ErrorDetails) -> tuple[str, str]:
     loc = list(err["loc"])
     # drop the discriminator tag pydantic inserts after options[i]
-    loc = [p for k, p in enumerate(loc) if not (k > 0 and isinstance(loc[k - 1], int) and p in ("api", "self_hosted"))]
+    loc = [p for k, p in enumerate(loc) if not (k > 0 and isinstance(loc[k - 1], int) and p in OPTION_KINDS)]
     ctx = err.get("ctx") or {}
     kind = err["type"]
     if kind == "spec":
@@ -61,9 +64,10 @@ def _format(err: ErrorDetails) -> tuple[str, str]:
     if kind == "missing":
         return dotted(loc), "required field is missing"
     if kind == "union_tag_invalid":
-        return dotted([*loc, "kind"]), f'unknown option kind {ctx.get("tag")!r} (expected "api" or "self_hosted")'
+        return dotted([*loc, "kind"]), (f'unknown option kind {ctx.get("tag")!r} '
+                                        '(expected "api", "self_hosted" or "staged")')
     if kind == "union_tag_not_found":
-        return dotted([*loc, "kind"]), 'required: kind = "api" or "self_hosted"'
+        return dotted([*loc, "kind"]), 'required: kind = "api", "self_hosted" or "staged"'
     if kind == "finite_number":
         return dotted(loc), "must be a finite number (not nan or inf)"
     if kind in _BOUNDS:

@@ -20,6 +20,7 @@ from sim.config import Experiment
 from sim.errors import UsageError
 from sim.ops.price import CAUSE_METRICS, OPS_METRICS
 from sim.specs import iter_specs
+from sim.switch_config import StagedOption
 from sim.validate import generated_lines
 
 #: share of the available memory a run may plan to use (the rest: the interpreter, libraries, slack)
@@ -83,6 +84,11 @@ def _counts(exp: Experiment) -> tuple[list[int], list[int]]:
         if opt.ops is not None:
             count += len(OPS_METRICS) + (len(CAUSE_METRICS) if opt.kind == "self_hosted" else 0)
         metrics.append(count)
+    names = [o.name for o in exp.options]
+    for i, opt in enumerate(exp.options):
+        if isinstance(opt, StagedOption):  # both options' lines, the migration; whether it is self-hosted
+            lines[i] = lines[names.index(opt.start)] + lines[names.index(opt.switch_to)] + 1
+            metrics[i] = 1
     return lines, metrics
 
 

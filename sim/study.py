@@ -22,6 +22,7 @@ from sim.analysis.notes import notes as run_notes
 from sim.analysis.sensitivity import sensitivity_table
 from sim.analysis.succession import succession_table
 from sim.analysis.summary import summary_table
+from sim.analysis.switch import switch_table
 from sim.analysis.voi import voi_table
 from sim.config import Experiment
 from sim.engine import run as simulate
@@ -103,6 +104,11 @@ class Study:
         """EVPI, then the EVPPI of each sampled input, largest first (the rows of voi.csv): what
         knowing everything, or one input, before choosing would save in expectation."""
         return self._cached("voi", lambda: voi_table(self.result))
+
+    def switches(self) -> pd.DataFrame:
+        """Per staged plan: share of paths that switch, go-live month, paired difference from its
+        two pure options (the rows of switch.csv)."""
+        return self._cached("switch", lambda: switch_table(self.result))
 
     def correlations(self) -> pd.DataFrame:
         """Each asked rank correlation beside the achieved one (correlations.csv)."""

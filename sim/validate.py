@@ -10,7 +10,7 @@ import re
 from distributions import Distribution, Fixed, Process, SpecError
 from sim.capacity.checks import check_capacity, check_fleet
 from sim.capacity.provisioning import line_names as capacity_line_names
-from sim.config import ApiOption, Experiment, SelfHostedOption, has_gpu_lines, refs
+from sim.config import AnyOption, ApiOption, Experiment, SelfHostedOption, has_gpu_lines, refs
 from sim.correlations import CorrelationError, build_groups, lookup
 from sim.errors import dotted
 from sim.names import clash_message, clashes, name_key
@@ -20,6 +20,7 @@ from sim.options.api import TOKEN_LINES
 from sim.plausible import check_growth, check_processes, tokens_per_day_p95
 from sim.specs import Ref, SpecField, check_ref, iter_specs, process_starts, tail
 from sim.succession import migration_names
+from sim.switch_config import check_staged
 
 Problem = tuple[str, str]
 #: a problem found by a check: (location as a tuple of keys and indices, or a dotted path; message)
@@ -29,11 +30,11 @@ Found = list[tuple[tuple[str | int, ...] | str, str]]
 def problems(exp: Experiment) -> list[Problem]:
     """Every semantic problem found, in file order of the checks."""
     out: list[Problem] = []
-    for check in (_market_refs, _correlations, _options, _ops_and_capacity, _claims, _scenarios,
+    for check in (_market_refs, _correlations, _options, check_staged, _ops_and_capacity, _claims, _scenarios,
                   check_processes, check_growth):
         found = check(exp)
         out += [(loc if isinstance(loc, str) else dotted(loc), msg) for loc, msg in found]
-        if found and check in (_market_refs, _options):
+        if found and check in (_market_refs, _options, check_staged):
             break  # later checks assume references and names are sound
     return out
 
@@ -61,7 +62,7 @@ def _correlations(exp: Experiment) -> Found:
     return []
 
 
-def generated_lines(opt: ApiOption | SelfHostedOption, horizon: int) -> list[str]:
+def generated_lines(opt: AnyOption, horizon: int) -> list[str]:
     """The lines tcosim prices for an option besides its own cost items (names from the pricers)."""
     names: list[str] = list(TOKEN_LINES) if isinstance(opt, ApiOption) else []
     if isinstance(opt, ApiOption) and opt.successors:

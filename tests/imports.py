@@ -19,7 +19,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("distributions",),
     ("sim.errors", "sim.names", "sim.specs", "sim.parallel", "sim.fmt", "sim.progress", "sim.capacity.catalog",
      "sim.gpu_market", "sim.price_list"),
-    ("sim.config", "sim.capacity.config", "sim.ops.config", "sim.result", "sim.catalog"),
+    ("sim.config", "sim.capacity.config", "sim.ops.config", "sim.switch_config", "sim.result", "sim.catalog"),
     ("sim.scenario", "sim.workload", "sim.correlations", "sim.shocks", "sim.pricing", "sim.succession"),
     ("sim.options", "sim.capacity", "sim.ops"),  # pricing
     ("sim.plausible", "sim.validate", "sim.loader", "sim.memory"),  # checks before a run

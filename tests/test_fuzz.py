@@ -14,7 +14,7 @@ import pytest
 from sim.cli import main
 from tests.conftest import BASE, EXPERIMENTS, to_toml
 
-_SPEC_TEXT = re.compile(r"^(market\.\w+|.* to .*|[+-]?\$?[0-9.,_]+(e[+-]?\d+)?[kKMB%]?)$")
+_SPEC_TEXT = re.compile(r"^(market\.\w+|[^ ]+ to [^ ]+|[+-]?\$?[0-9.,_]+(e[+-]?\d+)?[kKMB%]?)$")
 
 
 def _leaves(node: object, path: tuple = ()):

@@ -11,6 +11,7 @@ import pandas as pd
 
 from sim.config import option_index, refs
 from sim.result import Result
+from sim.switch_config import StagedOption
 
 #: enough paths for stable ranks; the first ones are used, so the answer does not depend on workers
 MAX_PATHS = 100_000
@@ -39,10 +40,13 @@ def feeds(result: Result, index: int, key: str) -> bool:
     entries it refers to, the GPU market of its provider class, and inputs of no option (workload);
     not another option's inputs, which could only show up as sampling noise (or through a correlation,
     which makes them no driver of this option)."""
+    spec = result.experiment.options[index]
+    if isinstance(spec, StagedOption):  # a staged plan is made of its two options
+        return any(feeds(result, option_index(result.experiment, name), key) for name in (spec.start, spec.switch_to)) \
+            or key.startswith(f"options[{index}]")
     own = re.match(r"options\[(\d+)\]", key)
     if own:
         return int(own.group(1)) == index
-    spec = result.experiment.options[index]
     if key.startswith("market."):
         return any(ref.name == key.split(".")[1] for _, ref in refs(spec))
     if key.startswith("catalog."):
@@ -99,7 +103,7 @@ def default_pairs(result: Result) -> list[tuple[str, str | None]]:
     best = min(apis, key=lambda o: float(np.median(o.totals))).name if apis else None
     pairs: list[tuple[str, str | None]] = []
     for opt in result.options:
-        if opt.kind == "self_hosted":
+        if opt.kind in ("self_hosted", "staged"):
             pairs.append((opt.name, None))
             if best is not None:
                 pairs.append((opt.name, best))

@@ -58,7 +58,7 @@ def print_summary(study: Study) -> None:
     """The terminal summary: horizon bands and P(cheapest) per option, then the budget table of
     the base case and of every stress scenario."""
     from sim.analysis.quantiles import band
-    from sim.fmt import money, prob
+    from sim.fmt import money, money_delta, prob
 
     result, cheapest = study.result, study.prob_cheapest()
     exact = result.fixed
@@ -74,6 +74,13 @@ def print_summary(study: Study) -> None:
         print_budgets(study)
     for note in study.notes():
         print(printable(f"note: {note}"))
+    for r in study.switches().itertuples():
+        on = prob(r.p_switch, r.p_switch_se, n=result.paths, exact=exact)
+        line = (f"staged: “{r.option}” switches on {on} of paths (go-live month P50 {r.live_month_p50:.0f}); "
+                f"against self-hosting from month 1 {money_delta(r.vs_switch_to_mean)} on average, against staying "
+                f"on the API {money_delta(r.vs_start_mean)}") if r.p_switch > 0 else \
+            f"staged: “{r.option}” never switches on these paths"
+        print(printable(line))
     print_voi(study)
 
 

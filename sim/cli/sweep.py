@@ -64,7 +64,7 @@ def dask_client(address: str):
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
-        raise UsageError("tcosim sweep --dask needs Dask: pip install 'tcosim[dask]'") from None
+        raise UsageError("--dask needs Dask: pip install 'tcosim[dask]'") from None
     if address == "local":
         return Client(LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None))
     return Client(address)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -60,9 +61,11 @@ def capacity_chart(result: Result, bands: pd.DataFrame, path: Path) -> None:
     if spread:
         handles.append(Patch(color="#888888", alpha=0.35, lw=0))
         labels.append(shaded.replace("shaded ", "shaded: "))
-    fig.legend(handles, labels, fontsize=8, loc="lower center", ncol=len(labels), frameon=False)
+    ncol = len(labels) if fig.get_figwidth() >= 9 else 1  # one panel: a column, not a row that overflows
+    rows = math.ceil(len(labels) / ncol)
+    fig.legend(handles, labels, fontsize=8, loc="lower center", ncol=ncol, frameon=False)
     suptitle(fig, result, "Does each fleet have the GPUs its load needs?")
-    fig.tight_layout(rect=(0, 0.4 / fig.get_figheight(), 1, 1))
+    fig.tight_layout(rect=(0, (0.2 + 0.2 * rows) / fig.get_figheight(), 1, 1))
     save(fig, path)
 
 

@@ -33,6 +33,7 @@ from sim.report.axes import (  # noqa: E402
 )
 from sim.report.capacity_charts import capacity_chart, capacity_options, utilization_chart  # noqa: E402
 from sim.report.ops_charts import availability_chart, engineer_chart, frontier_chart, ops_options  # noqa: E402
+from sim.report.switch import switch_chart  # noqa: E402
 from sim.report.voi import voi_chart  # noqa: E402
 from sim.result import Result  # noqa: E402
 
@@ -347,6 +348,8 @@ def write_charts(study: Study, bands: pd.DataFrame, folder: Path,
         charts["utilization"] = ("utilization.png", lambda p: utilization_chart(result, bands, p))
     if study.scenarios:
         charts["scenarios"] = ("scenarios.png", lambda p: scenario_chart(result, study.scenarios, p))
+    if any("on_self_hosted" in o.metrics for o in result.options):
+        charts["switch"] = ("switch.png", lambda p: switch_chart(result, p))
     summary = study.summary()
     charts["risk"] = ("tail_risk.png", lambda p: risk_chart(result, summary, p))
     sens = study.sensitivity()

@@ -14,6 +14,7 @@ from sim.report.budget import risk_section, scenario_section
 from sim.report.capacity import capacity_section
 from sim.report.document import Document
 from sim.report.operations import ops_section
+from sim.report.switch import switch_section
 from sim.report.voi import voi_section
 from sim.result import Result
 from sim.specs import given
@@ -69,6 +70,7 @@ def build_document(study: Study, summary: pd.DataFrame, charts: dict[str, str],
           f"on a path (common random numbers); ± is one standard error{floor}. The confidence interval "
           "of each percentile comes from binomial order statistics, so it needs no distributional assumption.")
 
+    switch_section(doc, study, charts)
     risk_section(doc, study, summary, charts)
     scenario_section(doc, study, charts)
     _sensitivity_section(doc, study, charts)

@@ -77,6 +77,8 @@ def write_tables(study: Study, folder: Path) -> tuple[pd.DataFrame, pd.DataFrame
              for o in result.options for ln in o.lines for m in range(result.months)]
     pd.DataFrame(lines).to_csv(folder / "line_means.csv", index=False)
     study.sensitivity().to_csv(folder / "sensitivity.csv", index=False, float_format="%.10g")
+    if len(study.switches()):
+        study.switches().to_csv(folder / "switch.csv", index=False, float_format="%.10g")
     if len(result.options) >= 2:
         study.value_of_information().to_csv(folder / "voi.csv", index=False, float_format="%.10g")
     if study.scenarios:
