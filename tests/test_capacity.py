@@ -175,6 +175,21 @@ def test_reservation_with_zero_traffic_costs_its_full_term() -> None:
     assert np.all(self_.metrics["gpus"] == 4)
 
 
+def test_a_reservation_shorter_than_a_year_has_no_catalog_discount() -> None:
+    """The catalog sources 1- and 3-year discounts only: a 6-month term locks the on-demand price
+    at signing ($3.00 here) and renews at the then-market price, with no discount; 12 months takes
+    the 1-year class, 35 months still 1-year, 36 the 3-year."""
+    from sim.capacity.provisioning import reserved_class
+
+    assert [reserved_class(m) for m in (1, 6, 11, 12, 35, 36, 60)] == \
+        [None, None, None, "reserved_1y", "reserved_1y", "reserved_3y", "reserved_3y"]
+    doc = _reserved_doc(term_months=6, after_term="renew")
+    del doc["options"][1]["provisioning"]["reserved_price"]
+    lines = {ln.item: ln for ln in sim.run(parse_experiment(doc), paths=2).option("self").lines}
+    assert np.all(lines["GPU compute (reserved)"].totals == 4 * 720 * 3.0 * 6)
+    assert np.all(lines["GPU compute (renewed)"].totals == 4 * 720 * 3.0 * 6)
+
+
 def test_early_termination_fee_and_after_term() -> None:
     doc = _reserved_doc(early_termination={"month": 4, "fee_share": 0.5})
     res = sim.run(parse_experiment(doc), paths=3)

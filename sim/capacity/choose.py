@@ -73,7 +73,9 @@ def unit_price(gpu: str, prov: Provisioning, market: dict[str, object]) -> float
         off, tier = prov.spot_discount, "spot"
     else:
         return price
-    return price * (1.0 - (median_discount(prov.provider_class, tier) if off is None else median(off, market)))
+    if off is None:
+        return price * (1.0 - (median_discount(prov.provider_class, tier) if tier is not None else 0.0))
+    return price * (1.0 - median(off, market))
 
 
 def choose(exp: Experiment, cap: Capacity, prov: Provisioning, key: str, sc: Scenario, tokens: Tokens) -> Choice:

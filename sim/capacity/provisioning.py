@@ -27,9 +27,13 @@ class CapacityOutcome:
     sizing: Sizing | None = None  # a declared fleet's check: the load it met (for operations)
 
 
-def reserved_class(term_months: int) -> str:
-    """The catalog's price class of a reservation: 3-year from a 36-month term, else 1-year."""
-    return "reserved_3y" if term_months >= 36 else "reserved_1y"
+def reserved_class(term_months: int) -> str | None:
+    """The catalog's price class of a reservation: 3-year from a 36-month term, 1-year from 12
+    months; None below a year, where sim/data/gpu_discounts.csv has no sourced discount (a shorter
+    commitment is priced at the on-demand price at signing unless the file gives its discount)."""
+    if term_months >= 36:
+        return "reserved_3y"
+    return "reserved_1y" if term_months >= 12 else None
 
 
 def line_names(prov: Provisioning, horizon: int) -> list[str]:
@@ -59,11 +63,14 @@ def on_demand_price(prov: Provisioning, gpu: str, key: str, sc: Scenario) -> np.
     return sc.series(f"catalog.{gpu}.{cls}.on_demand", default_process(gpu, cls))
 
 
-def discount(prov: Provisioning, tier: str, key: str, field_name: str, sc: Scenario) -> np.ndarray | float:
-    """A discount off on-demand: the option's own field, or the provider class's range (shared key)."""
+def discount(prov: Provisioning, tier: str | None, key: str, field_name: str, sc: Scenario) -> np.ndarray | float:
+    """A discount off on-demand: the option's own field, or the provider class's range (shared key);
+    0 for a tier the catalog does not price (a reservation shorter than a year)."""
     given_spec = getattr(prov, field_name)
     if given_spec is not None:
         return sc.series(f"{key}.provisioning.{field_name}", given_spec)
+    if tier is None:
+        return 0.0
     cls = prov.provider_class
     return sc.series(f"catalog.{cls}.{tier}.discount", discount_spec(cls, tier))
 
