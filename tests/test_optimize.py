@@ -127,6 +127,17 @@ def test_optimize_does_not_depend_on_the_worker_count(tmp_path: Path) -> None:
     assert (tmp_path / "a" / "optimize.csv").read_bytes() == (tmp_path / "b" / "optimize.csv").read_bytes()
 
 
+def test_optimize_on_a_dask_local_cluster_gives_the_same_bytes(tmp_path: Path) -> None:
+    pytest.importorskip("dask.distributed")
+    from tests.conftest import EXPERIMENTS
+
+    args = ["optimize", str(EXPERIMENTS / "reservation_lockin.toml"), "--decide",
+            "options[3].provisioning.gpus=2,4", "--paths", "300", "--quiet"]
+    assert main([*args, "--out", str(tmp_path / "local")]) == 0
+    assert main([*args, "--out", str(tmp_path / "dask"), "--dask", "local"]) == 0
+    assert (tmp_path / "local" / "optimize.csv").read_bytes() == (tmp_path / "dask" / "optimize.csv").read_bytes()
+
+
 @pytest.mark.parametrize("extra, message", [
     (["--decide", "options[1].costs[0].nothing=1,2"], "names no input"),
     (["--decide", "options[1].name=1,2"], '"options[1].name" is not a numeric input'),

@@ -8,15 +8,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.fmt import money, money_delta, prob
+from sim.fmt import amount, money, money_delta, prob
 from sim.optimize import Search
 
 #: runner-ups listed in optimize.md (all candidates are in optimize.csv)
 SHOWN = 10
 
 
+def value_text(v: float) -> str:
+    """A decision value as people read it: 2, 36, 0.25, 376M."""
+    return amount(v) if abs(v) >= 10_000 else f"{v:g}"
+
+
 def _decision_text(found: Search, values: tuple[float, ...] | pd.Series) -> str:
-    return ", ".join(f"{path} = {v:g}" for (path, _), v in zip(found.decisions, values, strict=True))
+    return ", ".join(f"{path} = {value_text(v)}" for (path, _), v in zip(found.decisions, values, strict=True))
 
 
 def result_line(found: Search) -> str:
@@ -34,7 +39,7 @@ def optimize_markdown(exp, found: Search) -> str:
     screened = len(t) - len(ranked)
     oos = found.out_of_sample
     out = [f"# tcosim optimize: {exp.experiment.name}", ""]
-    grid = "; ".join(f"`{p}` in {{{', '.join(f'{v:g}' for v in vals)}}}" for p, vals in found.decisions)
+    grid = "; ".join(f"`{p}` in {{{', '.join(value_text(v) for v in vals)}}}" for p, vals in found.decisions)
     out.append(f"Which decision minimises the **{found.objective}** of “{found.option}”'s horizon total? "
                f"Searched: {grid}.")
     stages = ", then ".join(f"{c} candidates × {p:,} paths" for c, p in found.stages)
@@ -62,7 +67,7 @@ def optimize_markdown(exp, found: Search) -> str:
     out.append("| " + " | ".join(head) + " |")
     out.append("|" + "|".join(["---:"] * len(head)) + "|")
     for _, r in ranked.head(SHOWN).iterrows():
-        cells = [f"{r[p]:g}" for p, _ in found.decisions]
+        cells = [value_text(r[p]) for p, _ in found.decisions]
         diff = "best" if r["rank"] == 1 else (f"{money(r.diff_vs_best)} ({money(r.diff_ci_low)} to "
                                                 f"{money(r.diff_ci_high)})")
         cells += [money(r.objective), diff] + [money(r["mean"] if e == "mean" else r.total_p95) for e in extra]
@@ -78,12 +83,14 @@ def optimize_chart(found: Search, name: str, path: Path) -> None:
     """One panel per decision variable: the best objective reached at each of its values (over
     the other decisions) with ±2 SE, the P5-P95 band of that candidate's total, the winner marked."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     from sim.report.axes import money_axis, save
 
     t = found.table[found.table["rank"].notna()]
     n = len(found.decisions)
-    fig, axes = plt.subplots(1, n, figsize=(5.2 * n, 4.4), squeeze=False)
+    width = max(9.0, 5.2 * n)
+    fig, axes = plt.subplots(1, n, figsize=(width, 4.8), squeeze=False)
     for ax, (var, _) in zip(axes[0], found.decisions, strict=True):
         prof = t.loc[t.groupby(var).objective.idxmin()].sort_values(var)
         x = prof[var].to_numpy(dtype=float)
@@ -93,6 +100,11 @@ def optimize_chart(found: Search, name: str, path: Path) -> None:
                     ms=4, capsize=3, label=f"{found.objective} (±2 SE), best over the other decisions")
         best_x = found.best[[p for p, _ in found.decisions].index(var)]
         ax.axvline(best_x, color="#d62728", ls="--", lw=1.1, label="the best decision")
+        if x.size > 2 and x.min() > 0 and x.max() / x.min() > 30:  # a log grid: spread it evenly
+            ax.set_xscale("log")
+            ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+            ax.xaxis.set_minor_formatter(NullFormatter())
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: value_text(v)))
         ax.set_xlabel(var, fontsize=9)
         money_axis(ax)
         ax.grid(alpha=0.3)
