@@ -1,0 +1,58 @@
+"""The radix-histogram selection finds exactly the elements np.partition does, whatever the data:
+ties, signed zeros, infinities, float64 values that round to one float32, a constant bulk."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.analysis.quantiles import row_percentiles
+from sim.analysis.selection import MIN_LENGTH, order_keys, select, usable
+from tests.conftest import test_seed
+
+
+def _data(kind: str, rng: np.random.Generator, rows: int, n: int) -> np.ndarray:
+    if kind == "lognormal":
+        return rng.lognormal(5, 2, (rows, n))
+    if kind == "normal":
+        return rng.normal(0, 1, (rows, n))
+    if kind == "ties":
+        return rng.integers(-3, 4, (rows, n)).astype(float)
+    if kind == "signed zeros":
+        return np.where(rng.random((rows, n)) < 0.5, 0.0, -0.0) + rng.integers(0, 2, (rows, n))
+    if kind == "infinities":
+        a = rng.normal(0, 1e-30, (rows, n))
+        a[:, :5], a[:, 5:9] = np.inf, -np.inf
+        return a
+    if kind == "one float32 bucket":
+        return 1e6 + rng.normal(0, 1e-6, (rows, n))
+    a = np.full((rows, n), 7.0)  # a constant bulk with a few outliers
+    a[:, ::97] = rng.normal(size=a[:, ::97].shape)
+    return a
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kind", ["lognormal", "normal", "ties", "signed zeros", "infinities",
+                                  "one float32 bucket", "constant bulk"])
+def test_select_equals_partition(kind: str, dtype) -> None:  # noqa: ANN001
+    rng = np.random.default_rng(test_seed(17))
+    for _ in range(3):
+        rows, n = int(rng.integers(1, 5)), int(rng.integers(MIN_LENGTH, 3 * MIN_LENGTH))
+        a = _data(kind, rng, rows, n).astype(dtype)
+        ranks = np.unique(np.concatenate([[0, n - 1], rng.integers(0, n, size=int(rng.integers(1, 12)))]))
+        assert np.array_equal(select(a, ranks), np.partition(a, ranks, axis=1)[:, ranks])
+
+
+def test_order_keys_sort_like_the_floats() -> None:
+    x = np.array([-np.inf, -3.5, -1e-30, -0.0, 0.0, 1e-30, 2.0, np.inf], dtype=np.float32)
+    keys = order_keys(x)
+    assert np.all(np.diff(keys.astype(np.int64)) > 0)
+
+
+def test_percentiles_of_long_rows_match_numpy_and_short_rows_take_partition() -> None:
+    rng = np.random.default_rng(test_seed(19))
+    arr = rng.lognormal(8, 1, (5, 50_001)).astype(np.float32)
+    assert usable(arr) and not usable(arr[:, :100]) and not usable(np.where(arr > 1e9, np.nan, arr) * np.nan)
+    levels = [2.5, 5, 25, 50, 75, 95, 97.5]
+    np.testing.assert_allclose(row_percentiles(arr, levels),  # numpy interpolates from the upper side above 0.5
+                               np.percentile(arr.astype(np.float64), levels, axis=1), rtol=1e-12)
