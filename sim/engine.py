@@ -32,8 +32,10 @@ from sim.switch_config import StagedOption
 from sim.workload import Tokens, sample_tokens
 
 Array = npt.NDArray[np.float64]
-#: Default paths per chunk (16 seed blocks); peak chunk memory ~ chunk x months x lines x 8 bytes.
-DEFAULT_CHUNK_PATHS = 16 * BLOCK_PATHS
+#: Default paths per chunk (8 seed blocks); peak chunk memory ~ chunk x months x lines x 8 bytes.
+#: Measured (tcosim bench, 1,000,000 paths, this 2-core VM): 16 blocks 8.7-9.5 s and 1.57 GB peak,
+#: 8 blocks 5.9-6.1 s and 1.49 GB (a chunk's working arrays stay nearer the cache), 2 blocks 5.8 s.
+DEFAULT_CHUNK_PATHS = 8 * BLOCK_PATHS
 #: The reservation forecast (size_for) looks at this many first paths.
 PILOT_PATHS = 8192
 #: Candidate setups are compared on this many first paths (one seed block).
@@ -178,7 +180,9 @@ class _Collector:
         self.sizes = block_sizes(paths)
         self.options: list[OptionResult] = []
         self.inputs: dict[str, Array] = {}
-        self.tokens = None if totals_only else np.empty((exp.horizon, paths), dtype=np.float32)
+        # demand per path and month: what a checked fleet's unserved share and GPU plan divide by
+        checked = any(getattr(o, "checked", False) for o in exp.options)
+        self.tokens = np.empty((exp.horizon, paths), dtype=np.float32) if checked and not totals_only else None
         self.events = 0
 
     def _allocate(self, opt_index: int, oc: _OptionChunk) -> OptionResult:

@@ -3,7 +3,7 @@ cannot fit is refused with the largest count that does (instead of a MemoryError
 
 Resident per path: each option's month-major float32 costs, float64 totals and worst month, its
 lines' totals (and per-line monthly costs when line bands are kept), its per-month metrics; the
-sampled inputs (float64) and the monthly tokens (float32). Transient: the largest of one chunk's
+sampled inputs (float64) and, with a checked fleet, the monthly tokens (float32). Transient: the largest of one chunk's
 working arrays (float64, per worker) and the percentile pass (a float64 cumulative copy plus a
 float32 selection buffer of one series). Calibrated against peak RSS (tests/test_hardening.py).
 """
@@ -101,12 +101,13 @@ def estimate(exp: Experiment, keep_lines: bool, totals_only: bool, workers: int,
     else:
         inputs = sum(PROCESS_PARAMS if isinstance(v, Process) else 1
                      for _, v, _ in iter_specs(exp) if not getattr(v, "is_fixed", False))
-        per_path = 4 * months + 8 * inputs
+        checked = any(getattr(o, "checked", False) for o in exp.options)
+        per_path = (4 * months if checked else 0) + 8 * inputs  # monthly tokens, kept for checked fleets
         for n_lines, n_metrics in zip(lines, metrics, strict=True):
             per_path += 4 * months + 8 + 8 + 8 + 2 + 8 * n_lines + 4 * months * n_metrics
             if keep_lines:
                 per_path += 4 * months * n_lines
-        per_path += 12 * months  # the percentile pass over one series
+        per_path += 12 * months  # the percentile pass over one series (blocked: an upper bound)
     chunk = CHUNK_ARRAYS_PER_LINE * 8 * months * max(lines, default=1) + 4 * months * (sum(lines) + sum(metrics))
     return Estimate(per_path, BASELINE_BYTES + chunk * chunk_paths * max(1, workers))
 

@@ -339,7 +339,7 @@ def test_the_memory_estimate_bounds_the_measured_peak() -> None:
         exp = sim.load_experiment("experiments/article_uncertain.toml")
         r = sim.run(exp, paths=150_000)
         r.run_scenarios(); r.percentiles(); r.summary(); r.sensitivity()
-        e = estimate(exp, r.result.line_bands, False, 1, 32768)
+        e = estimate(exp, r.result.line_bands, False, 1, r.result.chunk_paths)
         print(e.bytes(150_000), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
     """
     out = subprocess.run(_script(code), cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()

@@ -56,3 +56,16 @@ def test_percentiles_of_long_rows_match_numpy_and_short_rows_take_partition() ->
     levels = [2.5, 5, 25, 50, 75, 95, 97.5]
     np.testing.assert_allclose(row_percentiles(arr, levels),  # numpy interpolates from the upper side above 0.5
                                np.percentile(arr.astype(np.float64), levels, axis=1), rtol=1e-12)
+
+
+@pytest.mark.parametrize("cells", [7, 1 << 16, 1 << 22])
+def test_cumulative_bands_in_blocks_equal_those_of_the_full_cumsum(cells: int, monkeypatch) -> None:  # noqa: ANN001
+    """The running total built a block of months at a time adds the same float32 values in the same
+    order as np.cumsum(dtype=float64): the percentiles are identical, not close."""
+    import sim.analysis.quantiles as quantiles
+
+    monkeypatch.setattr(quantiles, "BLOCK_CELLS", cells)
+    x = np.random.default_rng(test_seed(23)).lognormal(5, 1, (13, 25_000)).astype(np.float32)
+    levels = [5, 25, 50, 75, 95]
+    assert np.array_equal(quantiles.cumulative_percentiles(x, levels),
+                          quantiles.row_percentiles(np.cumsum(x, axis=0, dtype=np.float64), levels))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.analysis.quantiles import row_percentiles
+from sim.analysis.quantiles import cumulative_percentiles, row_percentiles
 from sim.analysis.risk import tco_multiplier
 from sim.parallel import worker_pool
 from sim.result import Result
@@ -66,7 +66,7 @@ def _compute(job: tuple[int, str, int], result: Result | None = None) -> np.ndar
     if metric == "monthly_cost":
         return row_percentiles(given(opt.by_month), levels)
     if metric == "cumulative_cost":
-        return row_percentiles(opt.cumulative(), levels)
+        return cumulative_percentiles(given(opt.by_month), levels)
     if metric == "line":
         return row_percentiles(given(opt.lines[j].by_month), levels)
     if metric.startswith("metric:"):

@@ -39,11 +39,25 @@ def binom_ppf(q: float, n: int, p: float) -> int:
     return first + min(int(np.searchsorted(cdf, q * (1.0 - 1e-12), side="left")), last - first)
 
 
+#: rows are taken in blocks of about this many values, so that the selection's temporaries stay
+#: small beside the arrays themselves (at 1,000,000 paths: 4 months at a time)
+BLOCK_CELLS = 1 << 22
+
+
 def row_percentiles(arr: np.ndarray, levels: list[float]) -> np.ndarray:
     """Percentiles of each row of ``arr`` (rows x samples) -> (len(levels), rows) float64.
 
     Constant rows (fixed costs) skip selection and are returned exactly.
     """
+    rows, n = arr.shape
+    out = np.empty((len(levels), rows))
+    step = max(1, BLOCK_CELLS // max(n, 1))
+    for start in range(0, rows, step):
+        out[:, start:start + step] = _block_percentiles(arr[start:start + step], levels)
+    return out
+
+
+def _block_percentiles(arr: np.ndarray, levels: list[float]) -> np.ndarray:
     rows, n = arr.shape
     lo, hi, frac = _ranks(n, levels)
     out = np.empty((len(levels), rows))
@@ -63,6 +77,23 @@ def row_percentiles(arr: np.ndarray, levels: list[float]) -> np.ndarray:
             a = part[:, lo].astype(np.float64)
             b = part[:, hi].astype(np.float64)
         out[:, vary] = (a + (b - a) * frac[None, :]).T
+    return out
+
+
+def cumulative_percentiles(by_month: np.ndarray, levels: list[float]) -> np.ndarray:
+    """row_percentiles of np.cumsum(by_month, axis=0, dtype=float64), the running total built a
+    block of months at a time (the same additions in the same order: identical values) instead
+    of a second (months, paths) float64 array."""
+    months, n = by_month.shape
+    out = np.empty((len(levels), months))
+    step = max(1, BLOCK_CELLS // max(n, 1))
+    running = np.zeros(n)
+    for start in range(0, months, step):
+        block = np.empty((min(step, months - start), n))
+        for k in range(block.shape[0]):
+            running += by_month[start + k]
+            block[k] = running
+        out[:, start:start + step] = _block_percentiles(block, levels)
     return out
 
 

@@ -95,6 +95,18 @@ def save(fig, path) -> None:
         plt.close(fig)
 
 
+def inch_layout(fig, rows: int, cols: int, left: float, right: float, top: float, bottom: float,
+                wspace: float, hspace: float) -> None:
+    """Place a grid of axes with margins and gaps in inches: what tight_layout would find for a
+    grid whose labels are known in advance, without drawing the figure twice (tight_layout
+    measures every label by rendering it; a fan chart spent ~40% of its time there)."""
+    width, height = fig.get_size_inches()
+    ax_w = (width - left - right - (cols - 1) * wspace) / cols
+    ax_h = (height - top - bottom - (rows - 1) * hspace) / rows
+    fig.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - top / height,
+                        wspace=wspace / ax_w, hspace=hspace / ax_h)
+
+
 def months_axis(ax, months: int) -> None:
     ax.set_xlim(1, max(months, 2))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=12))
@@ -142,5 +154,5 @@ def share_axis(ax, low: float, high: float) -> None:
     ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:.{digits}f}%"))
 
 
-__all__ = ["CATEGORY_COLORS", "COLORS", "DPI", "STRICT", "band_levels", "grid", "layout_problems", "log_note",
-           "money_axis", "months_axis", "save", "series", "share_axis", "suptitle", "title"]
+__all__ = ["CATEGORY_COLORS", "COLORS", "DPI", "STRICT", "band_levels", "grid", "inch_layout", "layout_problems",
+           "log_note", "money_axis", "months_axis", "save", "series", "share_axis", "suptitle", "title"]

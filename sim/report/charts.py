@@ -23,6 +23,7 @@ from sim.report.axes import (  # noqa: E402
     CATEGORY_COLORS,
     COLORS,
     band_levels,
+    inch_layout,
     log_note,
     money_axis,
     months_axis,
@@ -114,7 +115,9 @@ def fan_chart(result: Result, bands: pd.DataFrame, path: Path, shared: bool = Fa
     fig.legend(list(legend.values()), list(legend), fontsize=8, loc="lower center", ncol=len(legend), frameon=False)
     scale = "one scale for every panel" if shared else "each panel on its own scale"
     suptitle(fig, result, f"How much could each option cost per month? ({scale})")
-    fig.tight_layout(rect=(0, 0.45 / fig.get_figheight(), 1, 1))
+    # fixed margins (inches): y label and money ticks left; two-line title and panel titles on top;
+    # month ticks, "Month" and the legend below; tick labels and a panel title between panels
+    inch_layout(fig, rows, cols, left=1.0, right=0.2, top=0.95, bottom=1.0, wspace=0.72, hspace=0.85)
     save(fig, path)
 
 
