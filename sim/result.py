@@ -73,7 +73,8 @@ class Result:
     line_bands: bool = True
     timings: dict[str, float] = field(default_factory=dict)
     reserved_gpus: dict[int, float] = field(default_factory=dict)  # size_for decisions, by option index
-    tokens: npt.NDArray[np.float32] | None = None  # (months, paths): input + output tokens per month
+    # (months, paths) input + output tokens a month; kept only when a fleet is checked
+    tokens: npt.NDArray[np.float32] | None = None
     ops_engine: str = "vectorized"
     ops_events: int = 0  # DES events processed (0 for the vectorised engine)
     setups: dict[int, Choice] = field(default_factory=dict)  # chosen GPU setups, by option index
