@@ -122,3 +122,18 @@ def test_all_fixed_run_has_zero_voi(tmp_path: Path) -> None:
     table = pd.read_csv(tmp_path / "r" / "voi.csv")
     assert table.kind.tolist() == ["evpi"] and table.value.tolist() == [0.0]
     assert "cannot change it" in (tmp_path / "r" / "report.md").read_text()
+
+
+def test_the_terminal_says_what_information_is_worth(tmp_path: Path, capsys) -> None:
+    from sim.cli import main
+    from tests.conftest import to_toml
+
+    fixed = tmp_path / "fixed.toml"
+    fixed.write_text(to_toml(fixed_doc()))
+    assert main(["run", str(fixed), "--out", str(tmp_path / "a")]) == 0
+    assert "value of information: none (the same option is cheapest on every path)" in capsys.readouterr().out
+    choice = tmp_path / "choice.toml"
+    choice.write_text(to_toml(_choice_doc()))
+    assert main(["run", str(choice), "--out", str(tmp_path / "b"), "--paths", "4000"]) == 0
+    out = capsys.readouterr().out
+    assert "(EVPI); worth most to learn: api / input_per_million ($" in out

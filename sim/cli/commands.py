@@ -92,12 +92,14 @@ def print_voi(study: Study) -> None:
         return
     table = study.value_of_information()
     total = table.iloc[0]
-    line = f"value of information: knowing every outcome before choosing would save {money(total.value)}"
-    if total.value > 0:
-        line += f" ± {money(total.se)} (EVPI)"
-        best = table.iloc[1:][table.iloc[1:].value > 0]
-        line += (f"; worth most to learn: {best.iloc[0].label} ({money(best.iloc[0].value)})" if len(best)
-                 else "; no single input changes the choice alone")
+    if total.value <= 0:
+        print("value of information: none (the same option is cheapest on every path)")
+        return
+    line = (f"value of information: knowing every outcome before choosing would save {money(total.value)} "
+            f"± {money(total.se)} (EVPI)")
+    best = table.iloc[1:][table.iloc[1:].value > 0]
+    line += (f"; worth most to learn: {best.iloc[0].label} ({money(best.iloc[0].value)})" if len(best)
+             else "; no single input changes the choice alone")
     print(printable(line))
 
 
