@@ -212,7 +212,7 @@ def search(exp, decisions, kind: str, constraints: list[Constraint], index: int,
     check_candidates(exp, decisions, cands)
     exp, _ = shortfall_priced(exp)
     stages: list[tuple[int, int]] = []
-    stage_paths = paths if len(cands) <= SCREEN_ABOVE else max(200, paths // 8)
+    stage_paths = paths if len(cands) <= SCREEN_ABOVE else min(paths, max(200, paths // 8))
     alive = cands
     dropped: list[dict] = []
     while True:

@@ -166,3 +166,10 @@ class _nothing:
 
     def __exit__(self, *exc: object) -> bool:
         return False
+
+
+def test_screening_never_runs_more_paths_than_asked() -> None:
+    """41 candidates at 100 paths: no screening stage can use more than the 100 paths asked."""
+    decisions = parse_decisions([f"{PATH}=0:8:lin:41"])
+    found = search(_exp(), decisions, "mean", [], 1, 100, 3, _quadratic(10.0))
+    assert found.stages == [(41, 100)] and set(found.table.paths) == {100}
