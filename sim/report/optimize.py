@@ -42,12 +42,13 @@ def optimize_markdown(exp, found: Search) -> str:
     grid = "; ".join(f"`{p}` in {{{', '.join(value_text(v) for v in vals)}}}" for p, vals in found.decisions)
     out.append(f"Which decision minimises the **{found.objective}** of “{found.option}”'s horizon total? "
                f"Searched: {grid}.")
+    out.append("")
     stages = ", then ".join(f"{c} candidates × {p:,} paths" for c, p in found.stages)
     out.append(f"Every candidate ran on the same paths (seed {found.seed}; common random numbers), so differences "
                f"are paired path by path. Evaluated: {stages}"
                + (f" (successive halving: {screened} candidates screened out as clearly worse)." if screened else "."))
     for c in found.constraints:
-        out.append(f"Constraint: {c.text} (P estimated on the paths; a candidate above the bound is infeasible).")
+        out += ["", f"Constraint: {c.text} (P estimated on the paths; a candidate above the bound is infeasible)."]
     out += ["", "## The best decision", ""]
     best = ranked.iloc[0]
     if not bool(best.feasible):
