@@ -198,6 +198,12 @@ def _rows(cands, figures, kind, constraints, paths, stage) -> list[dict]:
     return rows
 
 
+def _clearly_worse(diff: float, se: float) -> bool:
+    """More than 2 paired standard errors behind the best; never when the stage has too few paths
+    for an error (a quantile objective on fewer than 20 batches of 20): halving then goes by rank."""
+    return math.isfinite(se) and diff > 2 * se
+
+
 def _order(rows: list[dict]) -> list[int]:
     """Feasible candidates first, each group by objective (ties: the earlier candidate)."""
     return sorted(range(len(rows)), key=lambda i: (not rows[i]["feasible"], rows[i]["objective"], i))
@@ -226,8 +232,8 @@ def search(exp, decisions, kind: str, constraints: list[Constraint], index: int,
             break
         best = figures[order[0]]["total"]
         keep = [i for i in order[:max(2, math.ceil(len(order) / 2))]
-                if i == order[0] or rows[i]["objective"] - rows[order[0]]["objective"]
-                <= 2 * objective_se(figures[i]["total"], kind, best)]
+                if i == order[0] or not _clearly_worse(rows[i]["objective"] - rows[order[0]]["objective"],
+                                                       objective_se(figures[i]["total"], kind, best))]
         dropped += [rows[i] for i in order if i not in keep]
         alive = [alive[i] for i in sorted(keep)]
         stage_paths = min(paths, stage_paths * 2)

@@ -173,3 +173,12 @@ def test_screening_never_runs_more_paths_than_asked() -> None:
     decisions = parse_decisions([f"{PATH}=0:8:lin:41"])
     found = search(_exp(), decisions, "mean", [], 1, 100, 3, _quadratic(10.0))
     assert found.stages == [(41, 100)] and set(found.table.paths) == {100}
+
+
+def test_screening_a_quantile_objective_on_few_paths_keeps_half() -> None:
+    """At 200 paths a P90 has no batch-means error (10 paths a batch): the stage keeps the better
+    half by rank instead of dropping every candidate but the best."""
+    decisions = parse_decisions([f"{PATH}=0:8:lin:41"])
+    found = search(_exp(), decisions, "p90", [], 1, 1600, 3, _quadratic(10.0, shared=False))
+    assert found.stages[:2] == [(41, 200), (21, 400)]
+    assert abs(found.best[0] - 3.0) <= 0.5
