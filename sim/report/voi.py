@@ -54,7 +54,7 @@ def voi_section(doc: Document, study: Study, charts: dict[str, str]) -> None:
               [[r.label, _plus_minus(r.value, r.se), share(r.share_of_evpi), money(r.noise_floor)]
                for r in shown.itertuples()])
     top = shown.iloc[0]
-    doc.p(f"Knowing *{top.label}* before committing is worth about {money(top.value)} "
+    doc.p(f"Knowing “{top.label}” before committing is worth about {money(top.value)} "
           f"({share(top.share_of_evpi)} of the EVPI).")
     if "voi" in charts:
         doc.image(charts["voi"], "Value of information per input")
