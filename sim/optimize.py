@@ -18,7 +18,7 @@ import pandas as pd
 from sim.analysis.quantiles import row_percentiles, tail_mean
 from sim.engine import run
 from sim.errors import ExperimentError, UsageError
-from sim.sweep import MAX_POINTS, parse_vary, shortfall_priced, with_value
+from sim.sweep import MAX_POINTS, parse_vary, refusal, shortfall_priced, with_value
 
 OBJECTIVES = ("mean", "p90", "p95", "cvar95")
 #: per-path figures a constraint can name: the option's horizon total, and its dearest month
@@ -123,9 +123,10 @@ def check_candidates(exp, decisions, candidates) -> None:
         except ValueError as exc:
             raise UsageError(f"{exp.source}: --decide {exc}") from None
         except ExperimentError as exc:
-            where, message = exc.problems[0]
+            paths = ", ".join(p for p, _ in decisions)
             shown = ", ".join(f"{p}={v:g}" for (p, _), v in zip(decisions, values, strict=True))
-            raise UsageError(f"{exp.source}: --decide {shown}: {where}: {message}") from None
+            raise refusal(exp, exc, f"--decide {paths}", f"--decide {shown}", ("decide", "decided"),
+                          "candidate") from None
 
 
 def objective(x: np.ndarray, kind: str) -> float:

@@ -200,16 +200,22 @@ def check_points(exp, path: str, values: list[float]) -> None:
         except ValueError as exc:
             raise UsageError(f"{exp.source}: --vary {path}: {exc}") from None
         except ExperimentError as exc:
-            where, message = exc.problems[0]
-            entry = re.match(r"correlations\[(\d+)\]", where)
-            if entry and "is fixed" in message:
-                c = exp.correlations[int(entry.group(1))]
-                raise UsageError(f"{exp.source}: --vary {path}: a swept input is fixed at each point, so it cannot "
-                                 f"keep its rank correlation: drop [[correlations]] entry {int(entry.group(1)) + 1} of "
-                                 f"{len(exp.correlations)} "
-                                 f"(a = \"{c.a}\", b = \"{c.b}\", rank_correlation = {c.rank_correlation:g}) "
-                                 "from the file, or sweep another input") from None
-            raise UsageError(f"{exp.source}: --vary {path}={value:g}: {where}: {message}") from None
+            raise refusal(exp, exc, f"--vary {path}", f"--vary {path}={value:g}", ("sweep", "swept"), "point") from None
+
+
+def refusal(exp, exc: ExperimentError, flag: str, flag_value: str, verb: tuple[str, str], unit: str) -> UsageError:
+    """Exit 2 for a swept or decided value the file would refuse: the field and its message, or,
+    when the value fixes a correlated input, which [[correlations]] entry to drop."""
+    where, message = exc.problems[0]
+    entry = re.match(r"correlations\[(\d+)\]", where)
+    if entry and "is fixed" in message:
+        c = exp.correlations[int(entry.group(1))]
+        return UsageError(f"{exp.source}: {flag}: a {verb[1]} input is fixed at each {unit}, so it cannot "
+                          f"keep its rank correlation: drop [[correlations]] entry {int(entry.group(1)) + 1} of "
+                          f"{len(exp.correlations)} "
+                          f"(a = \"{c.a}\", b = \"{c.b}\", rank_correlation = {c.rank_correlation:g}) "
+                          f"from the file, or {verb[0]} another input")
+    return UsageError(f"{exp.source}: {flag_value}: {where}: {message}")
 
 
 def _point(task: tuple) -> list[dict]:

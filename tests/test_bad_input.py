@@ -153,6 +153,23 @@ def test_sweeping_a_correlated_input_names_the_entry_to_drop(tmp_path: Path, cap
     assert not (tmp_path / "o").exists()
 
 
+def test_deciding_a_correlated_input_names_the_entry_to_drop(tmp_path: Path, capsys) -> None:
+    doc = copy.deepcopy(BASE)
+    doc["workload"]["monthly_growth"] = "2% to 8%"
+    doc["options"][1]["costs"][0]["hourly_price"] = "2 to 3.5"
+    doc["correlations"] = [{"a": "workload.monthly_growth", "b": "options[1].costs[0].hourly_price",
+                            "rank_correlation": 0.5}]
+    f = tmp_path / "c.toml"
+    f.write_text(to_toml(doc))
+    assert main(["optimize", str(f), "--decide", "options[1].costs[0].hourly_price=2,3",
+                 "--out", str(tmp_path / "o")]) == 2
+    assert capsys.readouterr().err == (
+        f"{f}: --decide options[1].costs[0].hourly_price: a decided input is fixed at each candidate, so it cannot "
+        'keep its rank correlation: drop [[correlations]] entry 1 of 1 (a = "workload.monthly_growth", '
+        'b = "options[1].costs[0].hourly_price", rank_correlation = 0.5) from the file, or decide another input\n')
+    assert not (tmp_path / "o").exists()
+
+
 def test_invalid_toml_and_missing_file(tmp_path: Path, capsys) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("[experiment\nname = 1")
