@@ -8,8 +8,8 @@ import pytest
 from numpy.random import default_rng
 
 from distributions import parse_distribution as spec
-from sim.ops.des import FleetPath
 from sim.ops.inputs import DOWNTIME, H_INCIDENT, N_FAULTS, FleetInputs
+from sim.ops.scripted import ScriptedPath
 from tests.conftest import fleet_inputs
 
 
@@ -23,7 +23,7 @@ def _fleet(spare: int, engineers: int) -> FleetInputs:
 
 def _replay(spare: int, engineers: int, *faults: float) -> tuple[np.ndarray, list[tuple[float, str]]]:
     trace: list[tuple[float, str]] = []
-    path = FleetPath(_fleet(spare, engineers), 0, default_rng(0), trace=trace)
+    path = ScriptedPath(_fleet(spare, engineers), 0, default_rng(0), trace=trace)
     for hour in faults:
         path.fault_at(hour)
     out = path.run()[:, 0]

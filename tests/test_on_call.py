@@ -18,8 +18,9 @@ from distributions import parse_distribution as spec
 from sim.cli import main
 from sim.loader import parse_experiment
 from sim.ops.clock import Coverage, day_shape
-from sim.ops.des import FleetPath, simulate_des
+from sim.ops.des import simulate_des
 from sim.ops.inputs import DOWNTIME, H_FOLLOWUP, H_INCIDENT, N_CHANGE_INCIDENTS, N_CHANGES
+from sim.ops.scripted import ScriptedPath
 from sim.ops.vectorized import simulate_vectorized
 from sim.scenario import BLOCK_PATHS, Scenario
 from tests.conftest import fleet_inputs, test_seed, to_toml
@@ -28,10 +29,10 @@ SATURDAY_3AM = 5 * 24 + 3.0
 MONDAY_9AM = 168 + 9.0
 
 
-def _path(**kw) -> tuple[FleetPath, list[tuple[float, str]]]:
+def _path(**kw) -> tuple[ScriptedPath, list[tuple[float, str]]]:
     trace: list[tuple[float, str]] = []
     base = dict(diagnosis=spec(2), replacement=spec(5), maintenance_start=700.0)
-    return FleetPath(fleet_inputs(**{**base, **kw}), 0, default_rng(0), trace=trace), trace
+    return ScriptedPath(fleet_inputs(**{**base, **kw}), 0, default_rng(0), trace=trace), trace
 
 
 def test_a_bad_change_by_hand() -> None:

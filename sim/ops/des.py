@@ -16,7 +16,6 @@ what the vectorised twin leaves out. Lost traffic is integrated against the day'
 
 from __future__ import annotations
 
-import heapq
 import zlib
 from collections.abc import Generator as Coroutine
 from typing import Any
@@ -25,7 +24,6 @@ import numpy as np
 import simpy
 from numpy.random import PCG64, Generator, SeedSequence
 
-from distributions import Distribution
 from sim.ops.clock import lost_between, lost_profile
 from sim.ops.inputs import (
     DOWNTIME,
@@ -44,63 +42,17 @@ from sim.ops.inputs import (
     FleetInputs,
     FleetOutcome,
 )
+from sim.ops.team import BACKLOG, INCIDENT, PATCHING, Draws, Engineers
 from sim.scenario import Scenario
 
-INCIDENT, PATCHING, BACKLOG = 0, 1, 2  # request priorities: lower is served first
 #: a SimPy process: yields events (timeouts, requests) until it ends
 Steps = Coroutine[Any, Any, None]
 
 
-class _Draws:
-    """Per-event draws from one distribution, sampled 32 at a time from the path's stream."""
-
-    def __init__(self, dist: Distribution, rng: Generator, scale: float = 1.0) -> None:
-        self.dist, self.rng, self.scale = dist, rng, scale
-        self.buf: list[float] = []
-
-    def __call__(self) -> float:
-        if not self.buf:
-            self.buf = (self.dist.sample(self.rng, 32) * self.scale).tolist()[::-1]
-        return max(self.buf.pop(), 0.0)
-
-
-class Engineers:
-    """The team as a non-preemptive priority queue (what ``simpy.PriorityResource`` does, with far
-    fewer objects per request): ``yield request(priority)``, work, ``release()``; ties served in
-    arrival order."""
-
-    def __init__(self, env: simpy.Environment, capacity: int) -> None:
-        self.env, self.free = env, capacity
-        self.waiting: list[tuple[int, int, simpy.Event]] = []
-        self.seq = 0
-
-    def request(self, priority: int) -> simpy.Event:
-        event = self.env.event()
-        if self.free > 0:
-            self.free -= 1
-            event.succeed()
-        else:
-            self.seq += 1
-            heapq.heappush(self.waiting, (priority, self.seq, event))
-        return event
-
-    def take(self) -> bool:
-        """An engineer at once, if one is free and nobody waits (no event to schedule)."""
-        if self.free > 0 and not self.waiting:
-            self.free -= 1
-            return True
-        return False
-
-    def release(self, _event: object = None) -> None:
-        if self.waiting:
-            heapq.heappop(self.waiting)[2].succeed()  # the engineer goes straight to the next one
-        else:
-            self.free += 1
-
-
 class FleetPath:
     """One path's fleet, engineers and clocks. ``trace``, when a list, receives (hour, event) for
-    every state change (for exact-trace tests and for reading one path's story)."""
+    every state change (for exact-trace tests and for reading one path's story; sim.ops.scripted
+    adds scripted faults, outages and backlog work)."""
 
     def __init__(self, fi: FleetInputs, j: int, rng: Generator, trace: list[tuple[float, str]] | None = None) -> None:
         self.fi, self.rng, self.trace = fi, rng, trace
@@ -129,19 +81,19 @@ class FleetPath:
         self.events = 0
         self.counts = {"fault": 0, "change": 0, "outage": 0}
         self._profiles: dict[float, list[float]] = {}
-        self.diagnosis = _Draws(fi.diagnosis, rng)
-        self.replacement = _Draws(fi.replacement, rng)
-        self.failover = _Draws(fi.failover, rng, 1 / 60)
-        self.outage_len = _Draws(fi.outage, rng)
-        self.maintenance = _Draws(fi.maintenance, rng)
-        self.restart = _Draws(fi.restart, rng, 1 / 60)
-        self.weeks = _Draws(fi.upgrade_weeks, rng)
-        self.change_work = _Draws(fi.change_hours, rng)
-        self.detection = _Draws(fi.detection, rng, 1 / 60)
-        self.impact = _Draws(fi.change_impact, rng)
-        self.page_delay = _Draws(fi.page_delay, rng)
-        self.mitigation = _Draws(fi.mitigation, rng)
-        self.followup = _Draws(fi.followup, rng)
+        self.diagnosis = Draws(fi.diagnosis, rng)
+        self.replacement = Draws(fi.replacement, rng)
+        self.failover = Draws(fi.failover, rng, 1 / 60)
+        self.outage_len = Draws(fi.outage, rng)
+        self.maintenance = Draws(fi.maintenance, rng)
+        self.restart = Draws(fi.restart, rng, 1 / 60)
+        self.weeks = Draws(fi.upgrade_weeks, rng)
+        self.change_work = Draws(fi.change_hours, rng)
+        self.detection = Draws(fi.detection, rng, 1 / 60)
+        self.impact = Draws(fi.change_impact, rng)
+        self.page_delay = Draws(fi.page_delay, rng)
+        self.mitigation = Draws(fi.mitigation, rng)
+        self.followup = Draws(fi.followup, rng)
 
     # --- accounting -------------------------------------------------------------------------
     def month(self, t: float) -> int:
@@ -239,14 +191,6 @@ class FleetPath:
             if self.rng.random() < self.fleet[m] / self.fleet.max():  # thinning: this month's fleet
                 self.env.process(self.repair(m))
 
-    def fault_at(self, hour: float, serving: bool = True) -> None:
-        """Script a GPU fault at ``hour`` (on a serving replica, or a spare)."""
-        def later() -> Steps:
-            yield self.env.timeout(hour)
-            yield self.env.process(self.repair(self.month(hour), serving))
-
-        self.env.process(later())
-
     def repair(self, m: int, serving_hit: bool | None = None) -> Steps:
         """A replica fails (a serving one with probability required / fleet, unless scripted): a
         free spare takes over its traffic after the failover delay (else its share of capacity is
@@ -287,14 +231,6 @@ class FleetPath:
             if self.env.now >= self.horizon:
                 return
             self.env.process(self.provider_outage(self.outage_len()))
-
-    def outage_at(self, hour: float, hours: float) -> None:
-        """Script a provider outage from ``hour`` for ``hours``."""
-        def later() -> Steps:
-            yield self.env.timeout(hour)
-            yield self.env.process(self.provider_outage(hours))
-
-        self.env.process(later())
 
     def provider_outage(self, hours: float) -> Steps:
         self.out[N_OUTAGES, self.month(self.env.now)] += 1
@@ -399,10 +335,6 @@ class FleetPath:
         self.settle()
         self.down -= 1
         self.log("rolling restart ends")
-
-    def queue(self, hours: float, upgrade: bool = False) -> None:
-        """Script backlog work (an upgrade project or a follow-up) of ``hours``, queued now."""
-        self.backlog.put((hours, H_UPGRADE if upgrade else H_FOLLOWUP))
 
     def upgrades(self) -> Steps:
         """Upgrade projects arrive (Poisson) into the backlog the engineers work through."""
