@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from sim.capacity.catalog import gpus, models
-from sim.capacity.serving import Replica, erlang_c, plan, under_load
+from sim.capacity.serving import LOADED_TTFT_GAP, Replica, erlang_c, plan, ttft_caveat, under_load
 
 ROWS = pd.read_csv(Path(str(resources.files("sim").joinpath("data/serving_benchmarks.csv"))))
 NIM = ROWS[ROWS.source == "nim"].reset_index(drop=True)
@@ -114,3 +114,24 @@ def test_plan_meets_both_slos() -> None:
     rep = Replica(models()["llama-3.3-70b"], gpus()["h100-sxm"], "fp8", "bf16", 2)
     p = plan(rep, np.array([500.0, 2000.0, 8000.0]), np.array([100.0, 400.0, 1600.0]), 0.0, 0.05, 1.5, 256)
     assert np.all(p.tpot_s <= 0.05 + 1e-12) and np.all(p.ttft_s <= 1.5) and np.all(p.batch >= 1)
+
+
+def test_the_quoted_ttft_gap_under_load_is_what_the_rows_give() -> None:
+    """LOADED_TTFT_GAP (quoted in the calculator and the report) is published ÷ modelled TTFT on the
+    rows below the KV limit: recomputed here, so a recalibration that moves it fails until the
+    quote follows."""
+    ratios = np.array([row.ttft_ms / 1e3 / float(_load(row).ttft_s) for row in LOADED.itertuples()])
+    low, mid, high = LOADED_TTFT_GAP
+    assert len(ratios) == 50
+    assert low == round(ratios.min(), 1) and mid == round(float(np.median(ratios)), 1)
+    assert high == round(ratios.max(), -1)
+
+
+def test_the_calculator_says_ttft_under_load_is_a_lower_bound() -> None:
+    from sim.capacity.calculator import Point, point_lines
+
+    point = Point("llama-3.1-8b", "h100-sxm", 1, "fp8", "fp8", 1000.0, 1000.0)
+    assert not any("lower bound" in line for line in point_lines(point, [1]))
+    loaded = point_lines(point, [1, 25])
+    text = " ".join(line for line in loaded if not line.startswith("largest batch"))
+    assert f"({ttft_caveat()})" in text and "1.5–290× the model's there (median 4.9×" in text

@@ -4,10 +4,11 @@ sheet gives, calibrated on published NIM and TensorRT-LLM tables)."""
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 from sim.capacity.catalog import gpus, models
-from sim.capacity.serving import Replica, plan, under_load
+from sim.capacity.serving import Replica, plan, ttft_caveat, under_load
 
 #: concurrencies shown when none are asked
 CONCURRENCY = (1, 8, 32, 64)
@@ -114,6 +115,8 @@ def point_lines(point: Point, concurrency: list[int]) -> list[str]:
                    f"{r.total_per_s / tp:>9,.0f}")
     if any(r.batch < r.concurrency for r in table):
         out.append("(a concurrency above the batch waits for a KV slot: its wait is in TTFT)")
+    if any(1 < r.concurrency <= r.batch for r in table) or point.ttft_slo_ms:
+        out.extend(textwrap.wrap(f"({ttft_caveat()})", 100))
     slos = [f"TPOT ≤ {point.tpot_slo_ms:g} ms" if point.tpot_slo_ms else "",
             f"TTFT ≤ {point.ttft_slo_ms:g} ms" if point.ttft_slo_ms else ""]
     asked = " and ".join(s for s in slos if s) or "no latency SLO"

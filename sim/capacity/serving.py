@@ -51,6 +51,18 @@ class Server:
 
 
 SERVER = Server()
+#: published NIM time to first token ÷ this model's, on the 50 rows with 5-250 concurrent requests
+#: below the KV limit (min, median, max): the front-end and scheduler time the model leaves out, so
+#: its TTFT under load is a lower bound there (tests/test_serving.py recomputes these from the rows)
+LOADED_TTFT_GAP = (1.5, 4.9, 290.0)
+
+
+def ttft_caveat() -> str:
+    """What a reader of a modelled TTFT under load must know, in one sentence."""
+    low, mid, high = LOADED_TTFT_GAP
+    return (f"time to first token under load is a lower bound below the KV limit: NIM's published TTFT at "
+            f"5–250 concurrent requests is {low:g}–{high:g}× the model's there (median {mid:g}×; front-end and "
+            "scheduler time the model leaves out), so a TTFT SLO binds later here than on a real server")
 #: prefills served at once that the queue model distinguishes (beyond it, waiting is negligible)
 MAX_PREFILL_SERVERS = 64
 
@@ -225,4 +237,5 @@ def busy_fraction(requests_per_s: ArrayLike, request_s: ArrayLike, peak_to_avera
     return np.asarray(span * (1.0 - idle), float)
 
 
-__all__ = ["SERVER", "Load", "Plan", "Replica", "Server", "busy_fraction", "erlang_c", "plan", "under_load"]
+__all__ = ["LOADED_TTFT_GAP", "SERVER", "Load", "Plan", "Replica", "Server", "busy_fraction", "erlang_c", "plan",
+           "ttft_caveat", "under_load"]

@@ -9,6 +9,7 @@ import numpy as np
 from sim.analysis.capacity import INFEASIBLE_SHARE, unserved_share
 from sim.analysis.quantiles import row_percentiles
 from sim.capacity.choose import Choice
+from sim.capacity.serving import ttft_caveat
 from sim.capacity.sizing import Setup
 from sim.config import SelfHostedOption
 from sim.fmt import money, share
@@ -66,7 +67,7 @@ def capacity_section(doc: Document, result: Result, charts: dict[str, str]) -> N
           "cannot carry the load. Two costs of the traffic above a fleet: **on-demand GPUs beyond the "
           "reservation** are GPUs a reserved option rents at the market price when its need exceeds what it "
           "reserved (or after the term); **API overflow** is the tokens its GPUs could not serve, priced at the "
-          "overflow API.")
+          f"overflow API. Note: {ttft_caveat()}.")
     rows = []
     last = result.months - 1
     for i, opt in opts:
