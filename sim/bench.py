@@ -61,6 +61,10 @@ def _median_run(n: int, workers: int, variant: str, repeat: int) -> dict | None:
             return None
         run = json.loads(proc.stdout.strip().splitlines()[-1])
         run["whole_run_s"] = whole_run(n, workers, variant)
+        if not variant:
+            tuned = subprocess.run([sys.executable, "-m", "sim.bench_tuned", str(n)], capture_output=True, text=True,
+                                   check=True)
+            run.update(json.loads(tuned.stdout.strip().splitlines()[-1]))
         runs.append(run)
     return {k: (sorted(r[k] for r in runs)[(repeat - 1) // 2] if isinstance(runs[0][k], float) else runs[0][k])
             for k in runs[0]}
@@ -72,20 +76,24 @@ def main(sizes: list[int], workers: int, variant: str = "", repeat: int = 3) -> 
     print(f"tcosim bench: {bench_file(variant).name}, 7 options x 36 months, workers={workers}, "
           f"median of {repeat} fresh processes")
     print(f"{'paths':>10} {'simulate':>9} {'+pctiles':>9} {'whole run':>10} {'path-months/s':>14} "
-          f"{'peak RSS':>9} {'line bands':>10}")
+          f"{'peak RSS':>9} {'line bands':>10} {'tuned numpy':>16}")
     for n in sizes:
         r = _median_run(n, workers, variant, repeat)
         if r is None:
             return 1
         wall = r["whole_run_s"]
+        tuned = (f"{r['tuned_simulate_s']:.2f}s / {r['tuned_total_s']:.2f}s" if "tuned_total_s" in r else "–")
         print(f"{n:>10,} {r['simulate_s']:>8.2f}s {r['sim_and_percentiles_s']:>8.2f}s {wall:>9.2f}s "
-              f"{r['path_months_per_s']:>14,.0f} {r['peak_rss_mb']:>7,.0f}MB {str(r['line_bands']):>10}")
+              f"{r['path_months_per_s']:>14,.0f} {r['peak_rss_mb']:>7,.0f}MB {str(r['line_bands']):>10} {tuned:>16}")
         if r["des_events"]:
             print(f"{'':>10} DES: {r['des_events']:,.0f} events, "
                   f"{r['des_events_per_s_per_core']:,.0f} events/s per core")
     print("simulate: sampling and pricing; +pctiles: adds every percentile band and the summary;")
     print("whole run: `python -m sim run` end to end (interpreter start, imports, report, charts);")
     print("peak RSS: of the measuring process (or its largest worker).")
+    if not variant:
+        print("tuned numpy: the same experiment written by hand (sim/bench_tuned.py: option x month x path")
+        print("float32, in place, percentiles by np.sort per row): simulate / + the same bands and summary.")
     return 0
 
 

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from sim.analysis.quantiles import row_percentiles
-from sim.analysis.selection import MIN_LENGTH, order_keys, select, usable
+from sim.analysis import selection
+from sim.analysis.selection import MIN_LENGTH, order_keys, select, sorted_select, strategy, usable
 from tests.conftest import test_seed
 
 
@@ -41,6 +42,32 @@ def test_select_equals_partition(kind: str, dtype) -> None:  # noqa: ANN001
         a = _data(kind, rng, rows, n).astype(dtype)
         ranks = np.unique(np.concatenate([[0, n - 1], rng.integers(0, n, size=int(rng.integers(1, 12)))]))
         assert np.array_equal(select(a, ranks), np.partition(a, ranks, axis=1)[:, ranks])
+        assert np.array_equal(sorted_select(a, ranks), np.partition(a, ranks, axis=1)[:, ranks])
+
+
+@pytest.mark.parametrize("kind", ["lognormal", "ties", "signed zeros", "infinities", "constant bulk"])
+def test_percentiles_are_bit_identical_whichever_method_the_machine_picks(kind: str, monkeypatch) -> None:  # noqa: ANN001
+    """The sort and the histogram choose the same order statistics, so the bands (and the CSVs)
+    do not depend on which one this machine's timing picked; a zero comes out +0.0 either way."""
+    rng = np.random.default_rng(test_seed(23))
+    a = _data(kind, rng, 3, MIN_LENGTH + 7).astype(np.float32)
+    levels = [5, 25, 50, 75, 95]
+    got = {}
+    for method in ("histogram", "sort"):
+        monkeypatch.setattr(selection, "FORCED", method)
+        got[method] = row_percentiles(a, levels)
+    assert got["histogram"].tobytes() == got["sort"].tobytes()
+    assert not np.signbit(got["sort"][got["sort"] == 0]).any()
+
+
+def test_the_method_is_measured_once_per_dtype_and_can_be_forced(monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setattr(selection, "_CHOSEN", {})
+    first = strategy(np.dtype(np.float32))
+    assert first in ("histogram", "sort") and selection._CHOSEN == {"float32": first}
+    selection._CHOSEN["float32"] = "sort" if first == "histogram" else "histogram"  # cached: not re-timed
+    assert strategy(np.dtype(np.float32)) != first
+    monkeypatch.setattr(selection, "FORCED", "sort")
+    assert strategy(np.dtype(np.float64)) == "sort" and "float64" not in selection._CHOSEN
 
 
 def test_order_keys_sort_like_the_floats() -> None:

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from sim.analysis.selection import select, usable
+from sim.analysis.selection import select_fastest, usable
 
 
 def _ranks(n: int, levels: list[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -69,8 +69,8 @@ def _block_percentiles(arr: np.ndarray, levels: list[float]) -> np.ndarray:
     if vary.size:
         rows_ = arr[vary]
         ranks = np.unique(np.concatenate([lo, hi]))
-        if usable(rows_):  # long rows: a radix histogram finds the same elements, faster
-            chosen = select(rows_, ranks)
+        if usable(rows_):  # long rows: a radix histogram or a sort, whichever is faster here
+            chosen = select_fastest(rows_, ranks)
             a = chosen[:, np.searchsorted(ranks, lo)].astype(np.float64)
             b = chosen[:, np.searchsorted(ranks, hi)].astype(np.float64)
         else:
