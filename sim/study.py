@@ -19,7 +19,7 @@ from sim.analysis.cheapest import prob_cheapest
 from sim.analysis.claims import ClaimCheck, check_claims
 from sim.analysis.correlations import correlation_table
 from sim.analysis.notes import notes as run_notes
-from sim.analysis.sensitivity import sensitivity_table
+from sim.analysis.sensitivity import Orders, sensitivity_table
 from sim.analysis.succession import succession_table
 from sim.analysis.summary import summary_table
 from sim.analysis.switch import switch_table
@@ -38,6 +38,7 @@ class Study:
         self.result = result
         self._scenarios = scenarios
         self._tables: dict[str, pd.DataFrame] = {}
+        self._orders: Orders = {}  # each input sorted once for sensitivity and value of information
 
     # --- the record ------------------------------------------------------------------------
     @property
@@ -98,12 +99,12 @@ class Study:
     def sensitivity(self) -> pd.DataFrame:
         """Inputs ranked by Spearman correlation with each self-hosted total (and its difference
         from the cheapest API): the rows of sensitivity.csv."""
-        return self._cached("sensitivity", lambda: sensitivity_table(self.result))
+        return self._cached("sensitivity", lambda: sensitivity_table(self.result, self._orders))
 
     def value_of_information(self) -> pd.DataFrame:
         """EVPI, then the EVPPI of each sampled input, largest first (the rows of voi.csv): what
         knowing everything, or one input, before choosing would save in expectation."""
-        return self._cached("voi", lambda: voi_table(self.result))
+        return self._cached("voi", lambda: voi_table(self.result, self._orders))
 
     def switches(self) -> pd.DataFrame:
         """Per staged plan: share of paths that switch, go-live month, paired difference from its

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.analysis.quantiles import row_percentiles
 from sim.analysis import selection
+from sim.analysis.quantiles import row_percentiles
 from sim.analysis.selection import MIN_LENGTH, order_keys, select, sorted_select, strategy, usable
 from tests.conftest import test_seed
 
@@ -63,7 +63,7 @@ def test_percentiles_are_bit_identical_whichever_method_the_machine_picks(kind: 
 def test_the_method_is_measured_once_per_dtype_and_can_be_forced(monkeypatch) -> None:  # noqa: ANN001
     monkeypatch.setattr(selection, "_CHOSEN", {})
     first = strategy(np.dtype(np.float32))
-    assert first in ("histogram", "sort") and selection._CHOSEN == {"float32": first}
+    assert first in ("histogram", "sort") and {"float32": first} == selection._CHOSEN
     selection._CHOSEN["float32"] = "sort" if first == "histogram" else "histogram"  # cached: not re-timed
     assert strategy(np.dtype(np.float32)) != first
     monkeypatch.setattr(selection, "FORCED", "sort")

@@ -137,3 +137,27 @@ def test_the_terminal_says_what_information_is_worth(tmp_path: Path, capsys) -> 
     assert main(["run", str(choice), "--out", str(tmp_path / "b"), "--paths", "4000"]) == 0
     out = capsys.readouterr().out
     assert "(EVPI); worth most to learn: api / input_per_million ($" in out
+
+
+def test_a_batch_s_order_taken_from_the_whole_sample_is_its_own_stable_order() -> None:
+    """_within keeps a range of paths from the whole sample's stable argsort: the same as sorting
+    that range alone, ties included (so the batch EVPPI, and voi.csv, do not change)."""
+    from sim.analysis.voi import _within
+
+    rng = np.random.default_rng(test_seed(31))
+    x = rng.integers(0, 5, 1000).astype(float)  # many ties
+    order = np.argsort(x, kind="stable")
+    for start, stop in ((0, 100), (100, 350), (900, 1000)):
+        assert np.array_equal(_within(order, start, stop), np.argsort(x[start:stop], kind="stable"))
+
+
+def test_sharing_the_inputs_sort_changes_no_table() -> None:
+    """A Study sorts each input once for sensitivity and value of information: both tables are
+    the same as when each sorts for itself."""
+    from sim.analysis.sensitivity import sensitivity_table
+    from sim.analysis.voi import voi_table
+
+    study = sim.run(sim.load_experiment(Path("experiments/article_uncertain.toml")), paths=3000)
+    assert study.sensitivity().to_csv() == sensitivity_table(study.result).to_csv()
+    assert study.value_of_information().to_csv() == voi_table(study.result).to_csv()
+    assert study._orders and all(o.size == 3000 for o in study._orders.values())

@@ -17,12 +17,28 @@ from sim.switch_config import StagedOption
 MAX_PATHS = 100_000
 
 
-def average_ranks(x: np.ndarray) -> np.ndarray:
+#: stable argsort of each input's first paths, by input key: sensitivity and value of information
+#: rank and bin the same inputs, so a Study sorts each once (a dict it passes to both)
+Orders = dict[str, np.ndarray]
+
+
+def input_order(result: Result, key: str, n: int, orders: Orders | None) -> np.ndarray:
+    """np.argsort(result.inputs[key][:n], kind="stable"), from ``orders`` when it holds it."""
+    if orders is not None and key in orders and orders[key].size == n:
+        return orders[key]
+    order = np.argsort(result.inputs[key][:n], kind="stable")
+    if orders is not None:
+        orders[key] = order
+    return order
+
+
+def average_ranks(x: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
     """Ranks 1..n along the last axis, ties sharing their mean rank (scipy.stats.rankdata's
-    "average"; exact halves and integers either way), without importing scipy.stats (0.6 s)."""
+    "average"; exact halves and integers either way), without importing scipy.stats (0.6 s).
+    ``order``: np.argsort(x, axis=-1, kind="stable") when the caller has it."""
     rows = np.atleast_2d(x)
     m, n = rows.shape
-    order = np.argsort(rows, axis=1, kind="stable")
+    order = np.argsort(rows, axis=1, kind="stable") if order is None else np.atleast_2d(order)
     ordered = np.take_along_axis(rows, order, axis=1)
     starts = np.ones((m, n), dtype=bool)
     starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
@@ -55,7 +71,7 @@ def feeds(result: Result, index: int, key: str) -> bool:
     return True
 
 
-def sensitivity(result: Result, option: str, versus: str | None = None) -> pd.DataFrame:
+def sensitivity(result: Result, option: str, versus: str | None = None, orders: Orders | None = None) -> pd.DataFrame:
     """One row per varying input that feeds the target, sorted by |Spearman| with it: the
     option's horizon total, or (with ``versus``) the option's total minus the other option's,
     path by path."""
@@ -70,7 +86,8 @@ def sensitivity(result: Result, option: str, versus: str | None = None) -> pd.Da
     if not names or np.ptp(y) == 0:
         return pd.DataFrame(columns=["option", "versus", "input", "spearman", "median_low", "median_high", "swing"])
     x = np.stack([result.inputs[k][:n] for k in names])
-    rx, ry = average_ranks(x), average_ranks(y)
+    rx = average_ranks(x, np.stack([input_order(result, k, n, orders) for k in names]))
+    ry = average_ranks(y)
     rx = (rx - rx.mean(axis=1, keepdims=True)) / rx.std(axis=1, keepdims=True)
     ry = (ry - ry.mean()) / ry.std()
     rho = rx @ ry / n
@@ -110,8 +127,8 @@ def default_pairs(result: Result) -> list[tuple[str, str | None]]:
     return pairs
 
 
-def sensitivity_table(result: Result) -> pd.DataFrame:
-    frames = [sensitivity(result, a, b) for a, b in default_pairs(result)]
+def sensitivity_table(result: Result, orders: Orders | None = None) -> pd.DataFrame:
+    frames = [sensitivity(result, a, b, orders) for a, b in default_pairs(result)]
     frames = [f.assign(label=[label(result, p) for p in f.input]) for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=["option", "versus", "input", "spearman", "median_low", "median_high", "swing"])

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis.sensitivity import MAX_PATHS, label
+from sim.analysis.sensitivity import MAX_PATHS, Orders, input_order, label
 from sim.result import Result
 
 #: batches of contiguous paths for the standard error (batch means; paths are independent draws)
@@ -48,10 +48,11 @@ def decided_cost(costs: np.ndarray, groups: np.ndarray, count: int) -> float:
     return float(sums.min(axis=0).sum() / costs.shape[1])
 
 
-def groups_of(x: np.ndarray, bins: int) -> tuple[np.ndarray, int]:
+def groups_of(x: np.ndarray, bins: int, order: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """Group id per path: the input's distinct values when there are at most ``bins`` of them
-    (an exact conditional mean), else ``bins`` equal-count bins of its rank."""
-    order = np.argsort(x, kind="stable")
+    (an exact conditional mean), else ``bins`` equal-count bins of its rank. ``order``:
+    np.argsort(x, kind="stable") when the caller has it."""
+    order = np.argsort(x, kind="stable") if order is None else order
     ordered = x[order]
     new = np.empty(x.size, dtype=bool)
     new[0], new[1:] = True, ordered[1:] != ordered[:-1]
@@ -64,10 +65,10 @@ def groups_of(x: np.ndarray, bins: int) -> tuple[np.ndarray, int]:
     return out, bins
 
 
-def evppi(costs: np.ndarray, x: np.ndarray, bins: int | None = None) -> float:
+def evppi(costs: np.ndarray, x: np.ndarray, bins: int | None = None, order: np.ndarray | None = None) -> float:
     """EVPPI of the input ``x`` (per path) for the choice among the rows of ``costs``; between 0
     and the EVPI of the same paths by construction."""
-    groups, count = groups_of(x, bins or bins_for(x.size))
+    groups, count = groups_of(x, bins or bins_for(x.size), order)
     return _saving(costs, groups, count)
 
 
@@ -79,23 +80,33 @@ def _saving(costs: np.ndarray, groups: np.ndarray, count: int) -> float:
     return saving if saving > RESIDUE * float(np.abs(means).max()) else 0.0
 
 
-def evppi_with_error(costs: np.ndarray, x: np.ndarray) -> tuple[float, float, float, int]:
+def evppi_with_error(costs: np.ndarray, x: np.ndarray,
+                     order: np.ndarray | None = None) -> tuple[float, float, float, int]:
     """(EVPPI, standard error by batch means, noise floor, bins). The noise floor is the same
     estimator with paths binned by their index instead of the input (an input of no value with
-    this many paths): binning noise lifts every estimate by about that much."""
+    this many paths): binning noise lifts every estimate by about that much. ``order``:
+    np.argsort(x, kind="stable"), whose paths inside a batch are that batch's own stable order."""
     n = x.size
     bins = bins_for(n)
-    value = evppi(costs, x, bins)
+    order = np.argsort(x, kind="stable") if order is None else order
+    value = evppi(costs, x, bins, order)
     floor = _saving(costs, np.arange(n) * bins // n, bins)
     size = n // BATCHES
     if size < 8:
         return value, math.nan, floor, bins
-    batch = [evppi(costs[:, b * size:(b + 1) * size], x[b * size:(b + 1) * size]) for b in range(BATCHES)]
+    batch = [evppi(costs[:, b * size:(b + 1) * size], x[b * size:(b + 1) * size], None,
+                   _within(order, b * size, (b + 1) * size)) for b in range(BATCHES)]
     # batches of n/K paths vary sqrt(K) times more than the whole sample
     return value, float(np.std(batch, ddof=1) / math.sqrt(BATCHES)), floor, bins
 
 
-def voi_table(result: Result) -> pd.DataFrame:
+def _within(order: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """The stable order of paths start..stop-1 alone, taken from the whole sample's: sorting by
+    (value, index) and keeping a range of indices leaves them in their own (value, index) order."""
+    return order[(order >= start) & (order < stop)] - start
+
+
+def voi_table(result: Result, orders: Orders | None = None) -> pd.DataFrame:
     """EVPI, then EVPPI of every sampled input that varies, largest first (the rows of voi.csv).
     Empty with fewer than two options. The first ``MAX_PATHS`` paths are used (as for
     sensitivity), so the table does not depend on the worker count."""
@@ -112,7 +123,7 @@ def voi_table(result: Result) -> pd.DataFrame:
         x = np.asarray(values[:n])
         if x.ndim != 1 or np.ptp(x) == 0:
             continue
-        value, se, floor, bins = evppi_with_error(costs, x)
+        value, se, floor, bins = evppi_with_error(costs, x, input_order(result, key, n, orders))
         partial.append({"kind": "evppi", "input": key, "label": label(result, key), "value": value, "se": se,
                         "noise_floor": floor, "share_of_evpi": value / total if total > 0 else math.nan,
                         "bins": bins})
