@@ -96,3 +96,33 @@ def test_cumulative_bands_in_blocks_equal_those_of_the_full_cumsum(cells: int, m
     levels = [5, 25, 50, 75, 95]
     assert np.array_equal(quantiles.cumulative_percentiles(x, levels),
                           quantiles.row_percentiles(np.cumsum(x, axis=0, dtype=np.float64), levels))
+
+
+def test_bucket_ids_are_the_top_16_bits_of_the_order_keys_plus_the_row_offset() -> None:
+    from sim.analysis.selection import BUCKETS, _buckets
+
+    rng = np.random.default_rng(test_seed(29))
+    for dtype in (np.float32, np.float64):
+        a = _data("signed zeros", rng, 3, 50).astype(dtype) * rng.normal(size=(3, 50)).astype(dtype)
+        keys = order_keys(a.astype(np.float32)) >> 16
+        expected = keys.astype(np.int64) + np.arange(3)[:, None] * BUCKETS
+        assert np.array_equal(_buckets(a), expected)
+
+
+def test_long_rows_constant_varying_and_with_nan_take_their_own_paths() -> None:
+    """A constant row is returned exactly, varying rows match numpy, and a row holding NaN goes to
+    np.partition (the histogram needs NaN-free rows), whatever the other rows of the block are."""
+    rng = np.random.default_rng(test_seed(37))
+    arr = rng.lognormal(3, 1, (4, MIN_LENGTH + 11))
+    arr[1] = 2.5
+    arr[2, 5] = -np.inf
+    arr[3, 7] = np.nan
+    levels = [5, 50, 95]
+    got = row_percentiles(arr, levels)
+    np.testing.assert_allclose(got[:, :3], np.percentile(arr[:3], levels, axis=1), rtol=1e-12)
+    assert np.all(got[:, 1] == 2.5)
+    n = arr.shape[1]
+    h = (n - 1) * np.array(levels) / 100
+    lo = np.floor(h).astype(int)
+    part = np.partition(arr[3], np.unique(np.concatenate([lo, lo + 1])))
+    np.testing.assert_array_equal(got[:, 3], part[lo] + (part[lo + 1] - part[lo]) * (h - lo))

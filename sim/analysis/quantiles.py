@@ -63,13 +63,14 @@ def _block_percentiles(arr: np.ndarray, levels: list[float]) -> np.ndarray:
     lo, hi, frac = _ranks(n, levels)
     out = np.empty((len(levels), rows))
     first = arr[:, 0]
-    const = np.all(arr == first[:, None], axis=1) if rows else np.zeros(0, bool)
+    smallest = arr.min(axis=1) if n else np.zeros(rows, arr.dtype)  # NaN in a row makes its min NaN
+    const = (smallest == arr.max(axis=1)) if n else np.ones(rows, bool)
     out[:, const] = first[const].astype(np.float64)[None, :]
     vary = np.flatnonzero(~const)
     if vary.size:
-        rows_ = arr[vary]
+        rows_ = arr if vary.size == rows else arr[vary]  # no copy when every row varies
         ranks = np.unique(np.concatenate([lo, hi]))
-        if usable(rows_):  # long rows: a radix histogram or a sort, whichever is faster here
+        if usable(rows_, nan_free=not np.isnan(smallest[vary]).any()):  # a radix histogram or a sort
             chosen = select_fastest(rows_, ranks)
             a = chosen[:, np.searchsorted(ranks, lo)].astype(np.float64)
             b = chosen[:, np.searchsorted(ranks, hi)].astype(np.float64)

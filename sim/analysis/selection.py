@@ -29,6 +29,21 @@ def order_keys(arr: np.ndarray) -> np.ndarray:
     return u ^ ((np.uint32(0) - (u >> 31)) | np.uint32(1 << 31))
 
 
+def _buckets(arr: np.ndarray) -> np.ndarray:
+    """int32 (rows, n): row * BUCKETS + the top 16 bits of each value's order key, computed in one
+    buffer (as order_keys(...) >> 16 plus the row offsets, without a temporary per operation)."""
+    narrow = arr if arr.dtype == np.float32 else arr.astype(np.float32)
+    u = np.ascontiguousarray(narrow).view(np.uint32)
+    key = u >> 31
+    np.subtract(np.uint32(0), key, out=key)
+    key |= np.uint32(1 << 31)
+    key ^= u
+    key >>= 16
+    bucket = key.view(np.int32)  # below 2^16: the same number as int32
+    bucket += (np.arange(arr.shape[0], dtype=np.int32) * BUCKETS)[:, None]
+    return bucket
+
+
 def select(arr: np.ndarray, ranks: np.ndarray) -> np.ndarray:
     """(rows, len(ranks)): the element of rank ``ranks[j]`` (0-based, ascending) of each row of a
     2-D float32/float64 array without NaN, equal to np.partition(arr, ranks, axis=1)[:, ranks].
@@ -36,9 +51,7 @@ def select(arr: np.ndarray, ranks: np.ndarray) -> np.ndarray:
     bucket lies between those of the buckets around it); the exact value is chosen among the
     bucket's members in the array's own precision."""
     rows, n = arr.shape
-    narrow = arr if arr.dtype == np.float32 else arr.astype(np.float32)
-    bucket = (order_keys(np.ascontiguousarray(narrow)) >> 16).astype(np.int32)
-    bucket += (np.arange(rows, dtype=np.int32) * BUCKETS)[:, None]
+    bucket = _buckets(arr)
     cum = np.cumsum(np.bincount(bucket.ravel(), minlength=rows * BUCKETS).reshape(rows, BUCKETS), axis=1)
     held = np.stack([np.searchsorted(cum[i], ranks, side="right") for i in range(rows)])  # (rows, ranks)
     wanted = np.zeros(rows * BUCKETS, dtype=bool)
@@ -95,10 +108,11 @@ def select_fastest(arr: np.ndarray, ranks: np.ndarray) -> np.ndarray:
     return sorted_select(arr, ranks) if strategy(arr.dtype) == "sort" else select(arr, ranks)
 
 
-def usable(arr: np.ndarray) -> bool:
-    """Whether :func:`select` applies: long float32/float64 rows without NaN."""
+def usable(arr: np.ndarray, nan_free: bool | None = None) -> bool:
+    """Whether :func:`select` applies: long float32/float64 rows without NaN (``nan_free``: the
+    caller has already checked, e.g. from the rows' minima)."""
     return (arr.ndim == 2 and arr.shape[1] >= MIN_LENGTH and arr.dtype in (np.float32, np.float64)
-            and not np.isnan(arr).any())
+            and (not np.isnan(arr).any() if nan_free is None else nan_free))
 
 
 __all__ = ["FORCED", "order_keys", "select", "select_fastest", "sorted_select", "strategy", "usable"]
