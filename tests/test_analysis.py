@@ -212,6 +212,12 @@ def test_traffic_price_and_added_line_shocks() -> None:
     assert np.all(added.totals == 75000)
     table = __import__("sim.stress", fromlist=["scenario_table"]).scenario_table(base, base.scenarios)
     assert set(table.scenario) == {"base", "shock"}
+    from sim.report.budget import _shock_text  # the report names the option, not its index
+
+    shocks = base.experiment.scenarios[0].shocks
+    assert [_shock_text(base.result, s) for s in shocks] == [
+        "workload.tokens ×3 from month 7", "api / prices ×0.5 from month 10",
+        "+ line “contractor” on self from month 2 for 3 months"]
 
 
 @pytest.mark.parametrize("shock,message", [

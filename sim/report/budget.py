@@ -4,11 +4,12 @@ P(total over), the budgets safe at P90/P95)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from sim.analysis.risk import margin_rule
+from sim.analysis.sensitivity import label
 from sim.fmt import money, money_delta, prob
 from sim.report.document import Document
 from sim.result import Result
@@ -68,6 +69,15 @@ def risk_section(doc: Document, study: Study, summary: pd.DataFrame, charts: dic
                   [[a, b, prob(p, se, n=result.paths, exact=result.fixed)] for a, b, p, se in rule])
 
 
+def _shock_text(result: Result, s: Any) -> str:
+    """'Claude 3.5 Sonnet / prices ×0.5 from month 9': the target named as the reader knows it."""
+    if s.target:
+        what = f"{label(result, s.target)} " + (f"×{s.multiply:g}" if s.multiply is not None else f"= {s.set:g}")
+    else:
+        what = f"+ line “{s.add_line}” on {s.option}"
+    return what + f" from month {s.from_month}" + (f" for {s.months} months" if s.months else "")
+
+
 def scenario_section(doc: Document, study: Study, charts: dict[str, str]) -> None:
     if not study.scenarios:
         return
@@ -78,11 +88,7 @@ def scenario_section(doc: Document, study: Study, charts: dict[str, str]) -> Non
           "hit? Each scenario re-runs the same paths (same seed) with its shocks, so the change from the base "
           "case is the shocks' alone; the change is the median of the paired per-path differences.")
     for spec in result.experiment.scenarios:
-        shocks = "; ".join(
-            (f"{s.target} {'×' + format(s.multiply, 'g') if s.multiply is not None else '= ' + format(s.set, 'g')}"
-             if s.target else f"+ line “{s.add_line}” on {s.option}")
-            + f" from month {s.from_month}" + (f" for {s.months} months" if s.months else "")
-            for s in spec.shocks)
+        shocks = "; ".join(_shock_text(result, s) for s in spec.shocks)
         doc.p(f"**{spec.name}**: {shocks}.")
     exact = study.fixed
     doc.table(["scenario", "option", "P5 total", "median total", "P95 total", "median change vs base",
