@@ -165,7 +165,7 @@ def _own_figures(res, index: int, opt) -> dict:
 
 def run_point(exp, path: str, value: float, paths: int, seed: int, ops: str | None = None) -> list[dict]:
     """One sweep point. A row per option (P(cheapest of all), median total; for a self-hosted one
-    its GPUs, TCO multiplier and unserved share) and a row per self-hosted option and API pair:
+    its GPUs, TCO multiplier and unserved share) and a row per self-hosted option (or staged plan) and API pair:
     P(self-hosted total < API total) on paired paths and the P5/P50/P95 of their ratio."""
 
     res = run(with_value(exp, path, value), paths=paths, seed=seed, ops=ops)
@@ -178,13 +178,13 @@ def run_point(exp, path: str, value: float, paths: int, seed: int, ops: str | No
             own[o.name] = _own_figures(res, i, o)
             row.update(own[o.name])
         rows.append(row)
-    for mine in (o for o in res.options if o.kind == "self_hosted"):
+    for mine in (o for o in res.options if o.kind in ("self_hosted", "staged")):  # a staged plan is a bet too
         for api in (o for o in res.options if o.kind == "api"):
             p, se = share(mine.totals < api.totals)
             with np.errstate(divide="ignore", invalid="ignore"):
                 ratio = mine.totals / api.totals
             r5, r50, r95 = band(ratio)
-            scale = {k: v for k, v in own[mine.name].items() if k.startswith(("unserved", "feasible"))}
+            scale = {k: v for k, v in own.get(mine.name, {}).items() if k.startswith(("unserved", "feasible"))}
             rows.append({"value": value, "option": mine.name, "versus": api.name, "kind": "pair", "p": p,
                          "p_se": se, "total_p50": float(np.median(mine.totals)),
                          "ratio_p5": r5, "ratio_p50": r50, "ratio_p95": r95, **scale})

@@ -111,3 +111,14 @@ def test_optimize_searches_the_threshold(tmp_path: Path) -> None:
     table = pd.read_csv(out / "optimize.csv")
     assert table["options[2].trigger.api_spend_monthly"].tolist() == [500.0, 1000.0, 2000.0]
     assert table.objective.tolist() == [4187.5, 4706.25, 675 * (1 + 1.5 + 2.25 + 3.375)]
+
+
+def test_a_sweep_pairs_the_staged_plan_with_each_api() -> None:
+    """A staged plan is a decision too: each sweep point has its pair row against the API (all
+    fixed: $4,706.25 against the API's $5,062.50, so P(plan cheaper) = 1 exactly)."""
+    from sim.sweep import run_point
+
+    exp = parse_experiment(_staged_doc({"api_spend_monthly": 1000, "months": 1}), "s.toml")
+    rows = run_point(exp, "workload.input_tokens_per_day", 5e6, 100, 1)
+    pair = [r for r in rows if r["kind"] == "pair" and r["option"] == "staged"]
+    assert [(r["versus"], r["p"], r["total_p50"]) for r in pair] == [("api", 1.0, 4706.25)]

@@ -207,14 +207,18 @@ def sweep_markdown(exp, path: str, values: list[float], paths: int, seed: int, c
                    table: pd.DataFrame, priced: list[str]) -> str:
     """sweep.md: the break-even table (with whether each fleet can carry the load there), where
     fleets become infeasible, and how their shortfall was priced."""
+    staged = any(o.kind == "staged" for o in exp.options)
     lines = [f"# Sweep of {path}: {exp.experiment.name}", "",
              f"From what value of `{path}` is self-hosting cheaper than each API, and how sure is that? "
              f"{len(values)} points from {value_text(path, values[0])} to {value_text(path, values[-1])}, "
              f"{paths:,} paths each, seed {seed} "
              "(the same paths at every point). P is the probability that the self-hosted option's horizon total "
              "is below the API's, on paired paths; the band comes from ±2 standard errors at the points. "
-             "A sized option is re-sized at every point; a declared fleet keeps its GPUs.", "",
-             "| self-hosted option | API | P reaches 50% at | band | fleet there | P reaches 90% at | band "
+             "A sized option is re-sized at every point; a declared fleet keeps its GPUs."
+             + (" A staged plan (an API until its trigger, then its self-hosted option) is paired with each API "
+                "the same way." if staged else ""), "",
+             f"| self-hosted option{' or staged plan' if staged else ''} | API | P reaches 50% at | band "
+             "| fleet there | P reaches 90% at | band "
              "| fleet there |",
              "|:---|:---|---:|---:|:---|---:|---:|:---|"]
 
