@@ -63,8 +63,8 @@ def _block_percentiles(arr: np.ndarray, levels: list[float]) -> np.ndarray:
     lo, hi, frac = _ranks(n, levels)
     out = np.empty((len(levels), rows))
     first = arr[:, 0]
-    smallest = arr.min(axis=1) if n else np.zeros(rows, arr.dtype)  # NaN in a row makes its min NaN
-    const = (smallest == arr.max(axis=1)) if n else np.ones(rows, bool)
+    smallest = arr.min(axis=1)  # a row holding NaN has a NaN minimum (and is not constant)
+    const = smallest == arr.max(axis=1)
     out[:, const] = first[const].astype(np.float64)[None, :]
     vary = np.flatnonzero(~const)
     if vary.size:
