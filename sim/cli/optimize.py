@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 import numpy as np
 
 from sim.cli.commands import shown
-from sim.cli.sweep import dask_client
+from sim.cli.sweep import many_runs
 from sim.errors import UsageError, printable
 from sim.progress import Progress
 
@@ -34,7 +33,7 @@ def _mapper(workers: int, client):
 def cmd_optimize(args: argparse.Namespace) -> int:
     from sim.loader import load_experiment
     from sim.optimize import parse_constraint, parse_decisions, search, target_option
-    from sim.report.folder import check_out, output_folder
+    from sim.report.folder import output_folder
     from sim.report.optimize import optimize_chart, optimize_markdown, result_line
 
     exp = load_experiment(args.experiment)
@@ -44,10 +43,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         index = target_option(exp, decisions, args.option)
     except ValueError as exc:
         raise UsageError(f"tcosim optimize: {exc}") from None
-    out = check_out(args.out if args.out is not None else Path("reports") / f"{exp.experiment.name}-optimize")
-    paths = args.paths or exp.experiment.paths
-    seed = exp.experiment.seed if args.seed is None else args.seed
-    client = dask_client(args.dask) if args.dask else None
+    out, paths, seed, client = many_runs(args, exp, "optimize")
     progress = Progress(enabled=not args.quiet and sys.stderr.isatty(), stages={"searching": 0.95, "writing": 0.05})
     progress.stage("searching", "stages")
     try:

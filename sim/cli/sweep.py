@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from sim.cli.commands import shown
 from sim.errors import UsageError, printable
@@ -13,7 +14,7 @@ from sim.progress import Progress
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.loader import load_experiment
-    from sim.report.folder import check_out, output_folder
+    from sim.report.folder import output_folder
     from sim.report.sweep import pair_text, sweep_chart, sweep_markdown, value_text
     from sim.sweep import break_even, infeasible_from, parse_vary, shortfall_priced, sweep
 
@@ -22,10 +23,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         path, values = parse_vary(args.vary)
     except ValueError as exc:
         raise UsageError(f"tcosim sweep: {exc}") from None
-    out = check_out(args.out if args.out is not None else Path("reports") / f"{exp.experiment.name}-sweep")
-    paths = args.paths or exp.experiment.paths
-    seed = exp.experiment.seed if args.seed is None else args.seed
-    client = dask_client(args.dask) if args.dask else None
+    out, paths, seed, client = many_runs(args, exp, "sweep")
     progress = Progress(enabled=not args.quiet and sys.stderr.isatty(), stages={"sweeping": 0.9, "writing": 0.1})
     progress.stage("sweeping", "points")
     try:
@@ -60,6 +58,17 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def many_runs(args: argparse.Namespace, exp, command: str) -> tuple[Path, int, int, Any]:
+    """What a command that runs the experiment many times (sweep, optimize) takes from its flags:
+    the report folder (reports/<name>-<command> unless --out), paths, seed and a Dask client."""
+    from sim.report.folder import check_out
+
+    out = check_out(args.out if args.out is not None else Path("reports") / f"{exp.experiment.name}-{command}")
+    paths = args.paths or exp.experiment.paths
+    seed = exp.experiment.seed if args.seed is None else args.seed
+    return out, paths, seed, dask_client(args.dask) if args.dask else None
+
+
 def dask_client(address: str):
     try:
         from dask.distributed import Client, LocalCluster
@@ -70,4 +79,4 @@ def dask_client(address: str):
     return Client(address)
 
 
-__all__ = ["cmd_sweep", "dask_client"]
+__all__ = ["cmd_sweep", "dask_client", "many_runs"]
