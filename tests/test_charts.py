@@ -74,3 +74,26 @@ def test_sweep_chart_is_drawn_whole(tmp_path: Path, strict: None) -> None:
     table = sweep(exp, path, values, paths=200, seed=1)
     sweep_chart(table, exp.experiment.name, path, 200, tmp_path / "sweep.png")
     assert (tmp_path / "sweep.png").stat().st_size > 5_000
+
+
+def test_sweep_chart_panels_start_just_below_its_legend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The legend sits between the title and the panels; the first panel's title follows it within
+    a quarter inch (tight_layout counted the suptitle twice and left ~0.7 in of blank band)."""
+    from sim.report import sweep as sweep_report
+    from sim.sweep import parse_vary, sweep
+
+    exp = sim.load_experiment("experiments/staged_switch.toml")
+    path, values = parse_vary("workload.tokens_per_day=1M:1B:log:3")
+    table = sweep(exp, path, values, paths=200, seed=1)
+    gaps: list[float] = []
+
+    def measure(fig, out) -> None:
+        renderer = fig.canvas.get_renderer()
+        legend = fig.legends[0].get_window_extent(renderer)
+        panel = fig.axes[0].get_tightbbox(renderer)
+        gaps.append((legend.y0 - panel.y1) / fig.dpi)
+        plt.close(fig)
+
+    monkeypatch.setattr(sweep_report, "save", measure)
+    sweep_report.sweep_chart(table, exp.experiment.name, path, 200, tmp_path / "sweep.png")
+    assert 0 <= gaps[0] < 0.25, gaps

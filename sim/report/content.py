@@ -134,9 +134,10 @@ def _tco_section(doc: Document, summary: pd.DataFrame) -> None:
           "by its GPU lines (category `gpu`): how far the "
           "real bill is from the napkin GPU-hours figure. It is a property of scale, not a constant: the "
           "people, software and operations lines hardly grow with the fleet, so the same bill over more "
-          "GPUs gives a smaller multiplier. Read it beside the GPUs it refers to (`tcosim sweep` draws it "
-          "against volume).")
-    doc.table(["option", "GPUs (median path, mean over months)", "P5", "median", "P95"],
+          "GPUs gives a smaller multiplier. Read it beside the GPUs it divides by: those of the `gpu` lines (a "
+          "failover GPU billed as `redundancy` is in the total, not in the count); `tcosim sweep` draws it "
+          "against volume.")
+    doc.table(["option", "GPUs it divides by (`gpu` lines; median path, mean over months)", "P5", "median", "P95"],
               [[r.option, _gpus(r.get("tco_gpus")), ratio(r.tco_multiplier_p5), ratio(r.tco_multiplier_p50),
                 ratio(r.tco_multiplier_p95)] for _, r in sub.iterrows()])
 

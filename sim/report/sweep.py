@@ -110,7 +110,8 @@ def sweep_chart(table: pd.DataFrame, name: str, path_label: str, paths: int, out
     panels = 2 + with_tco + with_gpus
     names = list(dict.fromkeys(opts.option))
     style = {o: {"color": COLORS[i % 10], "marker": MARKERS[i % len(MARKERS)]} for i, o in enumerate(names)}
-    legend_rows = math.ceil((len(names) + 2) / 2)
+    infeasible = "feasible" in table and bool((table.feasible == False).any())  # noqa: E712
+    legend_rows = math.ceil((len(names) + infeasible) / 2)
     fig, axes = plt.subplots(panels, 1, figsize=(10, 3.1 * panels + 1.0 + 0.22 * legend_rows), sharex=True)
     top, middle = axes[0], axes[1]
     never = [str(o) for o, g in opts.groupby("option", sort=False) if g.p.max() < 0.005]
@@ -156,14 +157,16 @@ def sweep_chart(table: pd.DataFrame, name: str, path_label: str, paths: int, out
     bottom.xaxis.set_minor_formatter(NullFormatter())
     bottom.set_xlabel(path_label)
     handles = [Line2D([], [], label=o, ms=5, **style[o]) for o in names]
-    if "feasible" in table and (table.feasible == False).any():  # noqa: E712
+    if infeasible:
         handles.append(Line2D([], [], ls="", marker=INFEASIBLE_MARKER, color=INFEASIBLE_COLOR, label=INFEASIBLE_LABEL))
-    head = (0.62 + 0.17 * legend_rows) / fig.get_figheight()
-    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.62 / fig.get_figheight()),
-               ncol=2, fontsize=8, frameon=False)
-    fig.suptitle(f"Which option is cheapest as {path_label} changes, and where does self-hosting break even?\n"
-                 f"{name} · {paths:,} paths per point", fontsize=11)
-    fig.tight_layout(rect=(0, 0, 1, 1 - head))
+    legend = fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.62 / fig.get_figheight()),
+                        ncol=2, fontsize=8, frameon=False)
+    heading = fig.suptitle(f"Which option is cheapest as {path_label} changes, and where does self-hosting break "
+                           f"even?\n{name} · {paths:,} paths per point", fontsize=11)
+    # the panels start just below the legend as drawn (its rows' height depends on the font)
+    below = legend.get_window_extent(fig.canvas.get_renderer()).y0 / fig.bbox.height
+    heading.set_in_layout(False)  # above the rect already: tight_layout would add its height again
+    fig.tight_layout(rect=(0, 0, 1, below - 0.05 / fig.get_figheight()))
     save(fig, out)
 
 
