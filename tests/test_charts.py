@@ -97,3 +97,13 @@ def test_sweep_chart_panels_start_just_below_its_legend(tmp_path: Path, monkeypa
     monkeypatch.setattr(sweep_report, "save", measure)
     sweep_report.sweep_chart(table, exp.experiment.name, path, 200, tmp_path / "sweep.png")
     assert 0 <= gaps[0] < 0.25, gaps
+
+
+def test_money_ticks_keep_one_unit_along_an_axis() -> None:
+    """Once a tick reaches $10k every tick on the axis is compact ($8,000 under $10k read as two
+    scales); below it, whole dollars."""
+    ticks = axes.MoneyTicks()
+    assert ticks.format_ticks([0, 4000, 8000, 12000, 16000]) == ["$0", "$4k", "$8k", "$12k", "$16k"]
+    assert ticks.format_ticks([0, 2500, 5000, 7500]) == ["$0", "$2,500", "$5,000", "$7,500"]
+    assert ticks.format_ticks([-20000, 0, 20000]) == ["−$20k", "$0", "$20k"]
+    assert ticks.format_ticks([0.25, 0.5]) == ["$0.25", "$0.5"]

@@ -11,10 +11,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
-from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter  # noqa: E402
+from matplotlib.ticker import Formatter, FuncFormatter, LogLocator, MaxNLocator, NullFormatter  # noqa: E402
 
 from sim.analysis.bands import level_label  # noqa: E402
-from sim.fmt import tick_money  # noqa: E402
+from sim.fmt import amount, tick_money  # noqa: E402
 from sim.result import Result  # noqa: E402
 
 DPI = 110
@@ -36,14 +36,27 @@ def suptitle(fig, result: Result, question: str) -> None:
     fig.suptitle(title(result, question), fontsize=11)
 
 
+class MoneyTicks(Formatter):
+    """Dollar tick labels in one unit along an axis: once a tick reaches $10k every tick is compact
+    ($0, $5k, $10k, $15k), so that "$8,000" never sits under "$10k" as if on another scale."""
+
+    def __call__(self, x: float, pos: object = None) -> str:
+        return tick_money(x)
+
+    def format_ticks(self, values) -> list[str]:
+        if len(values) and max(abs(float(v)) for v in values) >= 10_000:
+            return [("−" if v < 0 else "") + "$" + amount(abs(float(v))) for v in values]
+        return [tick_money(float(v)) for v in values]
+
+
 def money_axis(ax, axis: str = "y") -> None:
-    """Dollar ticks ($12k, $1.2M); on a log axis at 1-2-5 steps so that even a short range shows
-    several labelled ticks."""
+    """Dollar ticks ($12k, $1.2M) in one unit per axis; on a log axis at 1-2-5 steps so that even a
+    short range shows several labelled ticks."""
     target = ax.yaxis if axis == "y" else ax.xaxis
     if (ax.get_yscale() if axis == "y" else ax.get_xscale()) == "log":
         target.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
         target.set_minor_formatter(NullFormatter())
-    target.set_major_formatter(FuncFormatter(tick_money))
+    target.set_major_formatter(MoneyTicks())
 
 
 def _outside(ext, box) -> str:
@@ -154,5 +167,6 @@ def share_axis(ax, low: float, high: float) -> None:
     ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:.{digits}f}%"))
 
 
-__all__ = ["CATEGORY_COLORS", "COLORS", "DPI", "STRICT", "band_levels", "grid", "inch_layout", "layout_problems",
-           "log_note", "money_axis", "months_axis", "save", "series", "share_axis", "suptitle", "title"]
+__all__ = ["CATEGORY_COLORS", "COLORS", "DPI", "STRICT", "MoneyTicks", "band_levels", "grid", "inch_layout",
+           "layout_problems", "log_note", "money_axis", "months_axis", "save", "series", "share_axis", "suptitle",
+           "title"]

@@ -164,7 +164,7 @@ def sweep_chart(table: pd.DataFrame, name: str, path_label: str, paths: int, out
     heading = fig.suptitle(f"Which option is cheapest as {path_label} changes, and where does self-hosting break "
                            f"even?\n{name} · {paths:,} paths per point", fontsize=11)
     # the panels start just below the legend as drawn (its rows' height depends on the font)
-    below = legend.get_window_extent(fig.canvas.get_renderer()).y0 / fig.bbox.height
+    below = legend.get_window_extent().y0 / fig.bbox.height
     heading.set_in_layout(False)  # above the rect already: tight_layout would add its height again
     fig.tight_layout(rect=(0, 0, 1, below - 0.05 / fig.get_figheight()))
     save(fig, out)
