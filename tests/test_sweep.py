@@ -117,3 +117,14 @@ def test_sweep_bad_path_exits_2(tmp_path: Path, capsys) -> None:
     f.write_text(to_toml(_doc()))
     assert main(["sweep", str(f), "--vary", "workload.nothing=1,2", "--out", str(tmp_path / "o")]) == 2
     assert '"workload.nothing" names no input' in capsys.readouterr().err
+
+
+def test_sweep_md_marks_a_band_with_nothing_to_bracket(tmp_path: Path) -> None:
+    """A break-even beyond the sweep has no band: "–", not "beyond the sweep to beyond the sweep";
+    one within it keeps both ends."""
+    f = tmp_path / "s.toml"
+    f.write_text(to_toml(_doc()))
+    assert main(["sweep", str(f), "--vary", "workload.tokens_per_day=1M,2M,4M", "--paths", "2000",
+                 "--out", str(tmp_path / "low"), "--quiet"]) == 0
+    row = next(ln for ln in (tmp_path / "low" / "sweep.md").read_text().splitlines() if ln.startswith("| self |"))
+    assert row == "| self | api | beyond the sweep | – | – | beyond the sweep | – | – |"

@@ -58,8 +58,7 @@ def pair_text(rows: pd.DataFrame, table: pd.DataFrame, path: str, paths: int) ->
         if row.value == pair.value.iloc[0] and pair.p.iloc[0] >= row.level:
             text = f"{level} from the first point ({value_text(path, row.value)}) on"
         else:
-            text = (f"{level} from {value_text(path, row.value)} (band {_where(path, row.band_low)} to "
-                    f"{_where(path, row.band_high)})")
+            text = f"{level} from {value_text(path, row.value)} (band {_band(path, row.band_low, row.band_high)})"
         if row.feasible is not None and row.feasible == row.feasible and not row.feasible:
             text += f", where its fleet cannot carry the load ({share(row.unserved_share_p50)} of tokens unserved)"
         parts.append(text)
@@ -69,6 +68,13 @@ def pair_text(rows: pd.DataFrame, table: pd.DataFrame, path: str, paths: int) ->
 
 def _where(path: str, v: float) -> str:
     return "beyond the sweep" if v != v else value_text(path, v)
+
+
+def _band(path: str, low: float, high: float) -> str:
+    """A crossing's band; "–" when neither end is within the sweep (nothing to bracket)."""
+    if low != low and high != high:
+        return "–"
+    return f"{_where(path, low)} to {_where(path, high)}"
 
 
 #: markers cycled over options, so that lines which coincide are told apart
@@ -238,9 +244,8 @@ def sweep_markdown(exp, path: str, values: list[float], paths: int, seed: int, c
 
     for (option, versus), g in crossings.groupby(["option", "versus"], sort=False):
         half, most = g[g.level == 0.5].iloc[0], g[g.level == 0.9].iloc[0]
-        lines.append(f"| {option} | {versus} | {at(half)} | {_where(path, half.band_low)} to "
-                     f"{_where(path, half.band_high)} | {there(half)} | {at(most)} | {_where(path, most.band_low)} "
-                     f"to {_where(path, most.band_high)} | {there(most)} |")
+        lines.append(f"| {option} | {versus} | {at(half)} | {_band(path, half.band_low, half.band_high)} | "
+                     f"{there(half)} | {at(most)} | {_band(path, most.band_low, most.band_high)} | {there(most)} |")
     lines.append("")
     for option, start in infeasible_from(table).items():
         lines.append(f"**{option}** cannot carry the load from {value_text(path, start)} on: its GPUs leave more "
