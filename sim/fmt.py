@@ -157,11 +157,16 @@ def duration(seconds: float | None) -> str:
     return f"{whole // 3600} h {whole % 3600 // 60:02d} min"
 
 
+def tick_money_compact(x: float) -> str:
+    """Axis tick label in compact units: $2.5k, $250k, −$1.5M."""
+    return ("−" if x < 0 else "") + "$" + amount(abs(x))
+
+
 def tick_money(x: float, _pos: object = None) -> str:
     """Axis tick label: $950, $4,000, then compact from $10k ($250k, $1.5M) so that ticks on a
     log axis or a narrow panel do not run into each other."""
     if abs(x) >= 10_000:
-        return ("−" if x < 0 else "") + "$" + amount(abs(x))
+        return tick_money_compact(x)
     if abs(x) >= 100 or x == 0:
         return f"${x:,.0f}"
     return f"${x:,.2f}".rstrip("0").rstrip(".")
@@ -173,4 +178,4 @@ def tick_amount(x: float, _pos: object = None) -> str:
 
 
 __all__ = ["SHARE_RESOLUTION", "amount", "change", "duration", "money", "money_delta", "money_short", "prob",
-           "ratio", "share", "tick_amount", "tick_money"]
+           "ratio", "share", "tick_amount", "tick_money", "tick_money_compact"]

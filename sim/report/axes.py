@@ -14,7 +14,7 @@ from matplotlib.text import Text  # noqa: E402
 from matplotlib.ticker import Formatter, FuncFormatter, LogLocator, MaxNLocator, NullFormatter  # noqa: E402
 
 from sim.analysis.bands import level_label  # noqa: E402
-from sim.fmt import amount, tick_money  # noqa: E402
+from sim.fmt import tick_money, tick_money_compact  # noqa: E402
 from sim.result import Result  # noqa: E402
 
 DPI = 110
@@ -45,7 +45,7 @@ class MoneyTicks(Formatter):
 
     def format_ticks(self, values) -> list[str]:
         if len(values) and max(abs(float(v)) for v in values) >= 10_000:
-            return [("−" if v < 0 else "") + "$" + amount(abs(float(v))) for v in values]
+            return [tick_money_compact(float(v)) for v in values]
         return [tick_money(float(v)) for v in values]
 
 
