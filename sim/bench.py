@@ -38,7 +38,7 @@ def measure(paths: int, workers: int, variant: str = "") -> dict:
     return {"paths": paths, "months": exp.horizon, "options": len(exp.options), "workers": workers,
             "line_bands": res.result.line_bands, "simulate_s": t_sim, "sim_and_percentiles_s": t_core,
             "des_events": float(events), "des_events_per_s_per_core": events / t_sim / workers,
-            "path_months_per_s": paths * exp.horizon / t_core, "peak_rss_mb": max(own, kids)}
+            "path_months_per_s": paths * exp.horizon / t_core, "peak_rss_mib": max(own, kids)}
 
 
 def whole_run(paths: int, workers: int, variant: str = "") -> float:
@@ -84,13 +84,13 @@ def main(sizes: list[int], workers: int, variant: str = "", repeat: int = 3) -> 
         wall = r["whole_run_s"]
         tuned = (f"{r['tuned_simulate_s']:.2f}s / {r['tuned_total_s']:.2f}s" if "tuned_total_s" in r else "–")
         print(f"{n:>10,} {r['simulate_s']:>8.2f}s {r['sim_and_percentiles_s']:>8.2f}s {wall:>9.2f}s "
-              f"{r['path_months_per_s']:>14,.0f} {r['peak_rss_mb']:>7,.0f}MB {str(r['line_bands']):>10} {tuned:>16}")
+              f"{r['path_months_per_s']:>14,.0f} {r['peak_rss_mib']:>6,.0f}MiB {str(r['line_bands']):>10} {tuned:>16}")
         if r["des_events"]:
             print(f"{'':>10} DES: {r['des_events']:,.0f} events, "
                   f"{r['des_events_per_s_per_core']:,.0f} events/s per core")
     print("simulate: sampling and pricing; +pctiles: adds every percentile band and the summary;")
     print("whole run: `python -m sim run` end to end (interpreter start, imports, report, charts);")
-    print("peak RSS: of the measuring process (or its largest worker).")
+    print("peak RSS: of the measuring process (or its largest worker), in MiB (1 MiB = 1.048576 MB).")
     if not variant:
         print("tuned numpy: the same experiment written by hand (sim/bench_tuned.py: option x month x path")
         print("float32, in place, percentiles by np.sort per row): simulate / + the same bands and summary.")

@@ -89,8 +89,12 @@ class Workload(Strict):
 
 
 class Budget(Strict):
-    monthly: Number | None = Field(default=None, gt=0)
-    total: Number | None = Field(default=None, gt=0)
+    """Monthly and/or total budget in USD. The ceilings are far above any bill the cost lines can
+    make (a line is capped at $1e9 a month): beyond them a budget is a typo, and float32 monthly
+    costs are compared with it."""
+
+    monthly: Number | None = Field(default=None, gt=0, le=1e12)
+    total: Number | None = Field(default=None, gt=0, le=1e15)
 
     @model_validator(mode="after")
     def _one(self) -> Budget:

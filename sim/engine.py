@@ -32,10 +32,11 @@ from sim.switch_config import StagedOption
 from sim.workload import Tokens, sample_tokens
 
 Array = npt.NDArray[np.float64]
-#: Default paths per chunk (8 seed blocks); peak chunk memory ~ chunk x months x lines x 8 bytes.
-#: Measured (tcosim bench, 1,000,000 paths, this 2-core VM): 16 blocks 8.7-9.5 s and 1.57 GB peak,
-#: 8 blocks 5.9-6.1 s and 1.49 GB (a chunk's working arrays stay nearer the cache), 2 blocks 5.8 s.
-DEFAULT_CHUNK_PATHS = 8 * BLOCK_PATHS
+#: Default paths per chunk (4 seed blocks); peak chunk memory ~ chunk x months x lines x 8 bytes.
+#: Measured (1,000,000 paths of the bench experiment, this 2-core VM; simulate, bands and summary in
+#: one process): 8 blocks 7.4 s and 1,464 MiB peak, 4 blocks 5.8 s and 1,424 MiB, 2 blocks 5.9 s and
+#: 1,417 MiB (the chunk's working arrays stay nearer the cache; below 4 the gain is small).
+DEFAULT_CHUNK_PATHS = 4 * BLOCK_PATHS
 #: The reservation forecast (size_for) looks at this many first paths.
 PILOT_PATHS = 8192
 #: Candidate setups are compared on this many first paths (one seed block).
@@ -49,7 +50,7 @@ AUTO_LINE_BAND_PATHS = 20_000
 class _OptionChunk:
     lines: list[tuple[str, str]]  # (item, category), as the pricer named them
     totals: Array
-    worst_month: Array  # (n,) the dearest month of each path
+    worst_month: npt.NDArray[np.float32]  # (n,) the dearest month of each path, as by_month holds it
     months_over: npt.NDArray[np.int16] | None
     by_month: npt.NDArray[np.float32] | None = None  # (months, n), month-major (None when totals_only)
     line_totals: list[Array] = field(default_factory=list)
@@ -75,11 +76,12 @@ def correlation_groups(exp: Experiment) -> list[CorrelationGroup]:
 def _option_chunk(lines: LineSet, metrics: dict[str, Array], shape: tuple[int, int], slices: list[slice],
                   budget: float | None, keep_lines: bool, totals_only: bool) -> _OptionChunk:
     total = lines.total(shape)
-    months_over = (total > budget).sum(axis=0).astype(np.int16) if budget else None
-    out = _OptionChunk(lines.names(), total.sum(axis=0), total.max(axis=0), months_over)
+    monthly = total.astype(np.float32)  # the monthly cost as kept: worst month and budget read it
+    months_over = (monthly > np.float32(budget)).sum(axis=0).astype(np.int16) if budget else None
+    out = _OptionChunk(lines.names(), total.sum(axis=0), monthly.max(axis=0), months_over)
     if totals_only:
         return out
-    out.by_month = total.astype(np.float32)
+    out.by_month = monthly
     out.line_totals = [_path_totals(line.cost, shape) for line in lines]
     out.line_sums = [_block_month_sums(line.cost, shape, slices) for line in lines]
     if keep_lines:
@@ -189,7 +191,8 @@ class _Collector:
         opt, months, paths = self.exp.options[opt_index], self.exp.horizon, self.paths
         months_over = np.empty(paths, dtype=np.int16) if oc.months_over is not None else None
         if self.totals_only:
-            return OptionResult(opt.name, opt.kind, None, np.empty(paths), [], worst_month=np.empty(paths),
+            return OptionResult(opt.name, opt.kind, None, np.empty(paths), [],
+                                worst_month=np.empty(paths, dtype=np.float32),
                                 months_over_budget=months_over)
         return OptionResult(
             name=opt.name, kind=opt.kind,
@@ -198,7 +201,7 @@ class _Collector:
             lines=[LineResult(item, cat, np.empty(paths), np.zeros(months),
                               np.empty((months, paths), dtype=np.float32) if self.keep else None)
                    for item, cat in oc.lines],
-            worst_month=np.empty(paths),
+            worst_month=np.empty(paths, dtype=np.float32),
             gpu_totals=np.empty(paths) if oc.gpu_totals is not None else None,
             months_over_budget=months_over,
             metrics={k: np.empty((months, paths), dtype=np.float32) for k in oc.metrics},

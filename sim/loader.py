@@ -72,7 +72,9 @@ def _format(err: ErrorDetails) -> tuple[str, str]:
         return dotted(loc), "must be a finite number (not nan or inf)"
     if kind in _BOUNDS:
         symbol, key = _BOUNDS[kind]
-        return dotted(loc), f"must be {symbol} {ctx[key]:g}, got {err['input']!r}"
+        given = err["input"]
+        shown = format(given, ".12g") if isinstance(given, float) else repr(given)  # 2e+15, not 2000000000000000.0
+        return dotted(loc), f"must be {symbol} {ctx[key]:g}, got {shown}"
     return dotted(loc), err["msg"].removeprefix("Value error, ")
 
 

@@ -38,8 +38,9 @@ class OptionResult:
     ``totals``: (paths,) float64, the horizon total per path (USD). ``gpu_totals``: (paths,), the
     total of the option's GPU lines (category ``gpu``), None for an option without any. ``by_month``:
     (months, paths) float32 monthly cost, None in a totals-only run (a stress scenario). ``lines``:
-    the cost lines, each with its per-path totals and mean by month. ``worst_month``: (paths,) the
-    dearest month. ``months_over_budget``: (paths,) months above ``[budget] monthly``. ``metrics``:
+    the cost lines, each with its per-path totals and mean by month. ``worst_month``: (paths,)
+    float32, the dearest month, ``by_month.max(axis=0)``. ``months_over_budget``: (paths,) months of
+    ``by_month`` above ``[budget] monthly``. ``metrics``:
     capacity and operations series, (months, paths) each (e.g. ``"gpus"``, ``"utilization"``)."""
 
     name: str
@@ -47,7 +48,7 @@ class OptionResult:
     by_month: npt.NDArray[np.float32] | None  # (months, paths) monthly cost, month-major; None: totals only
     totals: Array  # (paths,) horizon total
     lines: list[LineResult]
-    worst_month: Array | None = None  # (paths,) the dearest month of each path
+    worst_month: npt.NDArray[np.float32] | None = None  # (paths,) the dearest month, as by_month holds it
     gpu_totals: Array | None = None  # (paths,) horizon total of the option's GPU lines
     months_over_budget: npt.NDArray[np.int16] | None = None  # (paths,) months above budget.monthly
     metrics: dict[str, npt.NDArray[np.float32]] = field(default_factory=dict)  # (months, paths) each

@@ -37,6 +37,8 @@ CASES = [
     ("wrong_type_int", ("experiment", "horizon_months"), "ten",
      'experiment.horizon_months: "ten": not a whole number; write e.g. 12, "10k", "1,000"'),
     ("negative_budget", ("budget",), {"monthly": -5}, "budget.monthly: must be > 0, got -5"),
+    ("absurd_budget", ("budget",), {"monthly": 1e39}, "budget.monthly: must be <= 1e+12, got 1e+39"),
+    ("absurd_total_budget", ("budget",), {"total": 2e15}, "budget.total: must be <= 1e+15, got 2e+15"),
     ("call_spelling", ("workload", "monthly_growth"), "normal(0.1, 0.03)",
      'workload.monthly_growth: "normal(0.1, 0.03)": not a number; a distribution is written as the table '
      '{ dist = "normal", mean = 0.1, sd = 0.03 } or as the 90% interval "0.0507 to 0.149"'),

@@ -193,6 +193,20 @@ def test_budget_risk_and_var() -> None:
     assert summary.loc["self", "var95"] == summary.loc["self", "cvar95"] == 3 * 13275
 
 
+def test_worst_month_and_months_over_budget_read_the_kept_monthly_costs() -> None:
+    """worst_month is by_month's maximum and months_over_budget counts by_month's months above the
+    budget, bit for bit (the monthly fan, the safe budget and the budget risk read one array)."""
+    doc = fixed_doc(months=6, input_tokens_per_day="3M to 8M", monthly_growth="0% to 10%")
+    doc["budget"] = {"monthly": 700.37}
+    res = _run(doc, paths=4000).result
+    for opt in res.options:
+        assert opt.worst_month is not None and opt.worst_month.dtype == np.float32
+        assert np.array_equal(opt.worst_month, opt.by_month.max(axis=0))
+        assert np.array_equal(opt.months_over_budget, (opt.by_month > np.float32(700.37)).sum(axis=0))
+    over = res.options[0].months_over_budget  # the API's bill ($675 a month at the fixed volume)
+    assert over.min() == 0 and over.max() == 6 and ((over > 0) & (over < 6)).any()
+
+
 def test_percentile_ci_covers_truth() -> None:
     from sim.analysis.quantiles import percentile_ci
 

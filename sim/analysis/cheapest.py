@@ -17,8 +17,12 @@ def cheapest_shares(totals: np.ndarray) -> np.ndarray:
 def prob_cheapest(result: Result) -> dict[str, tuple[float, float]]:
     """option -> (probability, standard error), one option's row of shares at a time (the full
     (options, paths) array of shares is 56 MB at 7 options and 1M paths, for seven numbers)."""
-    best = np.minimum.reduce([o.totals for o in result.options])
-    count = sum((o.totals == best).astype(np.int64) for o in result.options)
+    best = result.options[0].totals.copy()
+    for o in result.options[1:]:
+        np.minimum(best, o.totals, out=best)  # in place: np.minimum.reduce would stack (options, paths)
+    count = np.zeros(best.size, dtype=np.int32)
+    for o in result.options:
+        count += o.totals == best
     n = best.size
     out = {}
     for o in result.options:
