@@ -1,7 +1,7 @@
 """How much memory a run needs, estimated before anything is allocated, so that a path count that
 cannot fit is refused with the largest count that does (instead of a MemoryError minutes in).
 
-Resident per path: each option's month-major float32 costs, float64 totals and worst month, its
+Resident per path: each option's month-major float32 costs and worst month, float64 totals, its
 lines' totals (and per-line monthly costs when line bands are kept), its per-month metrics; the
 sampled inputs (float64) and, with a checked fleet, the monthly tokens (float32). Transient: the largest of one chunk's
 working arrays (float64, per worker) and the percentile pass (a float64 cumulative copy plus a
@@ -97,14 +97,14 @@ def estimate(exp: Experiment, keep_lines: bool, totals_only: bool, workers: int,
     months = exp.horizon
     lines, metrics = _counts(exp)
     if totals_only:
-        per_path = len(lines) * (8 + 8 + 2)
+        per_path = len(lines) * (8 + 4 + 2)  # totals, worst month (float32), months over budget
     else:
         inputs = sum(PROCESS_PARAMS if isinstance(v, Process) else 1
                      for _, v, _ in iter_specs(exp) if not getattr(v, "is_fixed", False))
         checked = any(getattr(o, "checked", False) for o in exp.options)
         per_path = (4 * months if checked else 0) + 8 * inputs  # monthly tokens, kept for checked fleets
         for n_lines, n_metrics in zip(lines, metrics, strict=True):
-            per_path += 4 * months + 8 + 8 + 8 + 2 + 8 * n_lines + 4 * months * n_metrics
+            per_path += 4 * months + 8 + 4 + 8 + 2 + 8 * n_lines + 4 * months * n_metrics  # worst month: float32
             if keep_lines:
                 per_path += 4 * months * n_lines
         per_path += 12 * months  # the percentile pass over one series (blocked: an upper bound)
