@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from sim.capacity.catalog import gpus, models
-from sim.capacity.serving import LOADED_TTFT_GAP, Replica, erlang_c, plan, ttft_caveat, under_load
+from sim.capacity.serving import LOADED_TTFT_GAP, Replica, busy_fraction, erlang_c, plan, ttft_caveat, under_load
 
 ROWS = pd.read_csv(Path(str(resources.files("sim").joinpath("data/serving_benchmarks.csv"))))
 NIM = ROWS[ROWS.source == "nim"].reset_index(drop=True)
@@ -135,3 +135,20 @@ def test_the_calculator_says_ttft_under_load_is_a_lower_bound() -> None:
     loaded = point_lines(point, [1, 25])
     text = " ".join(line for line in loaded if not line.startswith("largest batch"))
     assert f"({ttft_caveat()})" in text and "1.5–290× the model's there (median 4.9×" in text
+
+
+def test_busy_fraction_by_hand_and_against_the_day_integrated_finely() -> None:
+    # a flat day (peak = mean): M/G/infinity, P(idle) = exp(-rate x duration)
+    assert busy_fraction(0.5, 2.0, 1.0) == pytest.approx(1.0 - np.exp(-1.0), rel=1e-15)
+    # no traffic: never busy; a peak of 4x the mean: load only half the day, ramping 4x -> 0
+    assert busy_fraction(0.0, 2.0, 1.5) == 0.0
+    k = 0.3 * 5.0
+    assert busy_fraction(0.3, 5.0, 4.0) == pytest.approx(0.5 * (1.0 - (1.0 - np.exp(-4 * k)) / (4 * k)), rel=1e-14)
+    # the linear load-duration curve integrated with a million midpoints, over rates and peaks
+    rate, dur, peak = np.array([1e-4, 0.02, 0.4, 3.0, 40.0]), 2.5, np.array([1.0, 1.3, 2.0, 2.7, 6.0])
+    u = (np.arange(1_000_000) + 0.5) / 1_000_000
+    for r in rate:
+        for p in peak:
+            trough, span = max(2.0 - p, 0.0), (2.0 / p if p > 2.0 else 1.0)
+            fine = span * (1.0 - np.exp(-r * dur * (p - (p - trough) * u)).mean())
+            assert busy_fraction(r, dur, p) == pytest.approx(fine, rel=1e-9, abs=1e-15)

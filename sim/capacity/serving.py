@@ -223,17 +223,19 @@ def busy_fraction(requests_per_s: ArrayLike, request_s: ArrayLike, peak_to_avera
     """Share of the time a replica is running a step: 1 - P(no request in flight), with requests
     arriving at ``requests_per_s`` (per replica, the day's mean) and each lasting ``request_s``
     (an M/G/infinity occupancy, P(idle) = exp(-rate x duration)), averaged over the day's linear
-    load-duration curve from the peak (peak_to_average x mean) down (as sim.capacity.sizing)."""
+    load-duration curve from the peak (peak_to_average x mean) down (as sim.capacity.sizing).
+    Along a linear curve the average of exp(-k x level) is exact: (e^(-k trough) - e^(-k peak)) /
+    (k (peak - trough)), written with expm1 so that a flat day (peak = trough) is e^(-k level)."""
     rate = np.asarray(requests_per_s, float)
     dur = np.asarray(request_s, float)
     peak = np.maximum(np.asarray(peak_to_average, float), 1.0)
     trough = np.maximum(2.0 - peak, 0.0)
     span = np.where(peak > 2.0, 2.0 / peak, 1.0)  # share of the day with any load
-    idle = np.zeros(np.broadcast_shapes(rate.shape, dur.shape, peak.shape))
-    nodes = (np.arange(16) + 0.5) / 16  # midpoints over the loaded part of the day
-    for u in nodes:
-        level = peak - (peak - trough) * u  # load relative to the mean at this point of the day
-        idle = idle + np.exp(-rate * level * dur) / len(nodes)
+    k = rate * dur  # requests in flight at the day's mean load
+    width = k * (peak - trough)
+    safe = np.where(width > 1e-12, width, 1.0)
+    ramp = np.where(width > 1e-12, -np.expm1(-width) / safe, 1.0 - width / 2.0)  # mean of e^(-x), x in [0, width]
+    idle = np.exp(-k * trough) * ramp
     return np.asarray(span * (1.0 - idle), float)
 
 
