@@ -9,6 +9,7 @@ Processes are checked against the same ceiling once the horizon is known (sim.pl
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterator
@@ -186,6 +187,7 @@ def spec_type(**kwargs: Any) -> Any:
     return Annotated[Any, BeforeValidator(SpecField(**kwargs))]
 
 
+@functools.cache  # per (model class, field name): iter_specs asks it for every field of every load
 def field_spec(model: type[BaseModel], name: str) -> SpecField | None:
     """The SpecField of a model field (through ``| None``), or None for a non-spec field."""
     info = model.model_fields[name]
