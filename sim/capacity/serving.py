@@ -233,8 +233,8 @@ def busy_fraction(requests_per_s: ArrayLike, request_s: ArrayLike, peak_to_avera
     span = np.where(peak > 2.0, 2.0 / peak, 1.0)  # share of the day with any load
     k = rate * dur  # requests in flight at the day's mean load
     width = k * (peak - trough)
-    safe = np.where(width > 1e-12, width, 1.0)
-    ramp = np.where(width > 1e-12, -np.expm1(-width) / safe, 1.0 - width / 2.0)  # mean of e^(-x), x in [0, width]
+    positive = width > 0.0
+    ramp = np.where(positive, -np.expm1(-width) / np.where(positive, width, 1.0), 1.0)  # mean of e^-x over [0, width]
     idle = np.exp(-k * trough) * ramp
     return np.asarray(span * (1.0 - idle), float)
 
