@@ -7,13 +7,6 @@ import numpy as np
 from sim.result import Result
 
 
-def cheapest_shares(totals: np.ndarray) -> np.ndarray:
-    """(options, paths) totals -> (options, paths) share of 'cheapest' (ties split evenly)."""
-    best = totals.min(axis=0)
-    winners = totals == best[None, :]
-    return np.asarray(winners / winners.sum(axis=0)[None, :], dtype=float)
-
-
 def prob_cheapest(result: Result) -> dict[str, tuple[float, float]]:
     """option -> (probability, standard error), one option's row of shares at a time (the full
     (options, paths) array of shares is 56 MB at 7 options and 1M paths, for seven numbers)."""
