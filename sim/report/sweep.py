@@ -14,7 +14,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from sim.analysis.capacity import INFEASIBLE_SHARE
 from sim.fmt import amount, money_short, prob, share
-from sim.report.axes import COLORS, save
+from sim.report.axes import COLORS, inch_layout, save
 from sim.sweep import infeasible_from
 
 #: how an infeasible point is drawn (and named in the legend)
@@ -104,6 +104,10 @@ def nearest_api(pairs: pd.DataFrame) -> str:
     return str(closeness.idxmin())
 
 
+#: inches above a panel for its one-line title at 10 pt (text and matplotlib's 6 pt pad)
+PANEL_TITLE_IN = 0.3
+
+
 def sweep_chart(table: pd.DataFrame, name: str, path_label: str, paths: int, out: Path) -> None:
     """P(cheapest of all) per option; each self-hosted total over the API nearest to break-even
     (median, P5-P95); each self-hosted option's TCO multiplier and its GPUs. Points where a fleet
@@ -167,12 +171,14 @@ def sweep_chart(table: pd.DataFrame, name: str, path_label: str, paths: int, out
         handles.append(Line2D([], [], ls="", marker=INFEASIBLE_MARKER, color=INFEASIBLE_COLOR, label=INFEASIBLE_LABEL))
     legend = fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.62 / fig.get_figheight()),
                         ncol=2, fontsize=8, frameon=False)
-    heading = fig.suptitle(f"Which option is cheapest as {path_label} changes, and where does self-hosting break "
+    fig.suptitle(f"Which option is cheapest as {path_label} changes, and where does self-hosting break "
                            f"even?\n{name} · {paths:,} paths per point", fontsize=11)
-    # the panels start just below the legend as drawn (its rows' height depends on the font)
-    below = legend.get_window_extent().y0 / fig.bbox.height
-    heading.set_in_layout(False)  # above the rect already: tight_layout would add its height again
-    fig.tight_layout(rect=(0, 0, 1, below - 0.05 / fig.get_figheight()))
+    # the panels' titles start just below the legend as drawn (its rows' height depends on the font);
+    # margins in inches fit tick labels of up to six characters ("1,000", "0.05×") and two-line axis
+    # labels: what tight_layout found (1.04 in on the left) without measuring every label twice
+    below = fig.get_figheight() - legend.get_window_extent().y0 / fig.dpi
+    inch_layout(fig, panels, 1, left=1.2, right=0.15, top=below + 0.05 + PANEL_TITLE_IN, bottom=0.6, wspace=0.0,
+                hspace=PANEL_TITLE_IN + 0.1)
     save(fig, out)
 
 
