@@ -257,10 +257,12 @@ def run(
     progress: Callable[[int, int], None] | None = None,
     ops: str | None = None,
     totals_only: bool = False,
+    line_bands: bool | None = None,
 ) -> Result:
     """Simulate ``paths`` paths (default: the file's) and return the Result. ``ops`` overrides
     the experiment's operations engine ("vectorized" or "des"). ``totals_only`` keeps per-path
     totals, worst months and months over budget alone (a stress scenario's re-run needs no more).
+    ``line_bands`` overrides the file's ``experiment.line_bands`` (a sweep point draws none).
     Raises MemoryLimit, before allocating, when the result would not fit in memory."""
     t0 = time.perf_counter()
     paths = exp.experiment.paths if paths is None else int(paths)
@@ -272,7 +274,7 @@ def run(
     ops_engine = ops or exp.experiment.ops
     if ops_engine not in ("vectorized", "des"):
         raise ValueError(f'ops must be "vectorized" or "des", got {ops_engine!r}')
-    band_setting = exp.experiment.line_bands
+    band_setting = exp.experiment.line_bands if line_bands is None else line_bands
     keep = not totals_only and (band_setting is True or (band_setting == "auto" and paths <= AUTO_LINE_BAND_PATHS))
     check_fits(estimate(exp, keep, totals_only, workers, min(chunk_paths, paths)), paths)
     if ops_engine == "des" and any(o.kind == "self_hosted" and o.ops is not None for o in exp.options):

@@ -168,7 +168,7 @@ def run_point(exp, path: str, value: float, paths: int, seed: int, ops: str | No
     its GPUs, TCO multiplier and unserved share) and a row per self-hosted option (or staged plan) and API pair:
     P(self-hosted total < API total) on paired paths and the P5/P50/P95 of their ratio."""
 
-    res = run(with_value(exp, path, value), paths=paths, seed=seed, ops=ops)
+    res = run(with_value(exp, path, value), paths=paths, seed=seed, ops=ops, line_bands=False)  # no line is shown
     cheapest = prob_cheapest(res)
     rows, own = [], {}
     for i, o in enumerate(res.options):

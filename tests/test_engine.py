@@ -254,6 +254,19 @@ def test_line_bands_can_be_turned_off() -> None:
     assert not any(res.percentiles().metric.str.startswith("line:"))
 
 
+def test_run_can_override_the_file_s_line_bands_without_changing_a_total() -> None:
+    """A sweep point asks for no line bands whatever the file says ("auto" keeps them at this size)."""
+    from sim.engine import run
+
+    exp = parse_experiment(copy.deepcopy(BASE))
+    kept, dropped = run(exp, paths=500, seed=3), run(exp, paths=500, seed=3, line_bands=False)
+    assert kept.line_bands and not dropped.line_bands
+    assert all(ln.by_month is None for o in dropped.options for ln in o.lines)
+    for a, b in zip(kept.options, dropped.options, strict=True):
+        np.testing.assert_array_equal(a.totals, b.totals)
+        np.testing.assert_array_equal(a.by_month, b.by_month)
+
+
 def test_market_inputs_are_shared_across_options() -> None:
     doc = fixed_doc(months=6)
     doc["market"] = {"h100": {"process": "mean_reverting", "start": "2 to 3.5", "long_run": 2.2,
