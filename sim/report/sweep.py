@@ -172,7 +172,7 @@ def sweep_chart(table: pd.DataFrame, name: str, path_label: str, paths: int, out
     legend = fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.62 / fig.get_figheight()),
                         ncol=2, fontsize=8, frameon=False)
     fig.suptitle(f"Which option is cheapest as {path_label} changes, and where does self-hosting break "
-                           f"even?\n{name} · {paths:,} paths per point", fontsize=11)
+                 f"even?\n{name} · {paths:,} paths per point", fontsize=11)
     # the panels' titles start just below the legend as drawn (its rows' height depends on the font);
     # margins in inches fit tick labels of up to six characters ("1,000", "0.05×") and two-line axis
     # labels: what tight_layout found (1.04 in on the left) without measuring every label twice
