@@ -107,3 +107,47 @@ def test_money_ticks_keep_one_unit_along_an_axis() -> None:
     assert ticks.format_ticks([0, 2500, 5000, 7500]) == ["$0", "$2,500", "$5,000", "$7,500"]
     assert ticks.format_ticks([-20000, 0, 20000]) == ["−$20k", "$0", "$20k"]
     assert ticks.format_ticks([0.25, 0.5]) == ["$0.25", "$0.5"]
+
+
+def _figure(alpha: float = 1.0):
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.fill_between([1, 2, 3], [1, 2, 1], [2, 3, 3], color="#1f77b4", alpha=0.3)
+    ax.set_title("a title")
+    fig.patch.set_alpha(alpha)
+    return fig
+
+
+@pytest.mark.parametrize("alpha", [1.0, 0.0], ids=["opaque", "transparent"])
+def test_charts_are_written_with_the_pixels_savefig_would_write(tmp_path: Path, alpha: float) -> None:
+    """write_png drops the alpha channel only when every pixel is opaque; the pixels and the dpi
+    are what matplotlib's own savefig writes."""
+    from PIL import Image
+
+    reference = _figure(alpha)
+    reference.savefig(tmp_path / "savefig.png", dpi=axes.DPI)
+    plt.close(reference)
+    axes.save(_figure(alpha), tmp_path / "ours.png")
+    theirs, ours = Image.open(tmp_path / "savefig.png"), Image.open(tmp_path / "ours.png")
+    assert ours.mode == ("RGB" if alpha == 1.0 else "RGBA")
+    assert ours.size == theirs.size
+    assert ours.convert("RGBA").tobytes() == theirs.convert("RGBA").tobytes()
+    assert ours.info["dpi"] == pytest.approx((axes.DPI, axes.DPI), abs=0.01)
+
+
+def test_a_band_series_is_the_table_s_rows_in_month_order() -> None:
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(5)
+    rows = [(o, m, month, p, float(v)) for o in ("a", "b") for m in ("monthly_cost", "cumulative_cost")
+            for month in (3, 1, 2) for p in (5, 50, 95) for v in rng.random(1)]
+    bands = pd.DataFrame(rows, columns=["option", "metric", "month", "percentile", "value"]).sample(
+        frac=1.0, random_state=1)
+    for o, m, p in [("a", "monthly_cost", 5), ("b", "cumulative_cost", 95), ("b", "monthly_cost", 50)]:
+        expected = bands[(bands.option == o) & (bands.metric == m) & (bands.percentile == p)]
+        assert axes.series(bands, o, m, p).tolist() == expected.sort_values("month")["value"].tolist()
+    assert axes.band_months(bands, "a", "monthly_cost") == 3
+    assert axes.series(bands, "c", "monthly_cost", 5).size == 0 and axes.band_months(bands, "c", "x") == 0
+    longer = pd.concat([bands, pd.DataFrame([("a", "monthly_cost", 4, 5, 9.0)], columns=bands.columns)])
+    assert axes.series(longer, "a", "monthly_cost", 5)[-1] == 9.0  # another table: indexed anew
+    assert axes.band_months(longer, "a", "monthly_cost") == 4

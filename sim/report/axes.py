@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import weakref
 
 import matplotlib
 
@@ -12,6 +13,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 from matplotlib.ticker import Formatter, FuncFormatter, LogLocator, MaxNLocator, NullFormatter  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from sim.analysis.bands import level_label  # noqa: E402
 from sim.fmt import tick_money, tick_money_compact  # noqa: E402
@@ -99,13 +101,25 @@ def layout_problems(fig) -> list[str]:
 def save(fig, path) -> None:
     """Lay out, check (under STRICT), write the PNG and free the figure."""
     try:
+        fig.set_dpi(DPI)
         if STRICT:
             problems = layout_problems(fig)
             if problems:
                 raise AssertionError(f"{path}: " + "; ".join(problems))
-        fig.savefig(path, dpi=DPI)
+        write_png(fig, path)
     finally:
         plt.close(fig)
+
+
+def write_png(fig, path) -> None:
+    """The figure as drawn at its dpi, in an RGB PNG when every pixel is opaque (a chart on its white
+    figure), else RGBA: the pixels savefig writes, with no alpha channel to compress. Measured on the
+    bench's monthly fan (1518 x 1232): 105 -> 85 ms to encode, 188 -> 170 kB."""
+    fig.canvas.draw()
+    rgba = np.asarray(fig.canvas.buffer_rgba())
+    pixels = rgba[..., :3] if bool((rgba[..., 3] == 255).all()) else rgba
+    dpi = float(fig.get_dpi())
+    Image.fromarray(np.ascontiguousarray(pixels)).save(path, format="png", dpi=(dpi, dpi))
 
 
 def inch_layout(fig, rows: int, cols: int, left: float, right: float, top: float, bottom: float,
@@ -134,8 +148,31 @@ def band_levels(levels: list[float]) -> tuple[tuple, tuple | None, float | None]
 
 
 def series(bands: pd.DataFrame, option: str, metric: str, p: float) -> np.ndarray:
-    sel = bands[(bands.option == option) & (bands.metric == metric) & (bands.percentile == level_label(p))]
-    return sel.sort_values("month")["value"].to_numpy(dtype=float)
+    """One band's values in month order (empty when the table has none)."""
+    return _band_index(bands).get((option, metric, level_label(p)), (np.empty(0), np.empty(0)))[1]
+
+
+def band_months(bands: pd.DataFrame, option: str, metric: str) -> int:
+    """The last month the table holds for an option's metric (0 when none)."""
+    found = [months for (o, m, _), (months, _) in _band_index(bands).items() if o == option and m == metric]
+    return int(max(months.max() for months in found)) if found else 0
+
+
+#: the last table indexed: (a weak reference to it, its row count, its bands by key)
+_INDEXED: list[tuple[weakref.ref, int, dict[tuple, tuple[np.ndarray, np.ndarray]]]] = []
+
+
+def _band_index(bands: pd.DataFrame) -> dict[tuple, tuple[np.ndarray, np.ndarray]]:
+    """(option, metric, percentile) -> (months, values) in month order, built once per table: a
+    chart reads ~40 bands, and filtering the table for each took ~1.5 ms (a fan chart: 56 ms)."""
+    rows = len(bands)
+    if _INDEXED and _INDEXED[0][1] == rows and _INDEXED[0][0]() is bands:
+        return _INDEXED[0][2]
+    ordered = bands.sort_values("month", kind="stable")
+    index = {key: (group["month"].to_numpy(), group["value"].to_numpy(dtype=float))
+             for key, group in ordered.groupby(["option", "metric", "percentile"], sort=False)}
+    _INDEXED[:] = [(weakref.ref(bands), rows, index)]
+    return index
 
 
 def grid(n: int):
@@ -167,6 +204,6 @@ def share_axis(ax, low: float, high: float) -> None:
     ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:.{digits}f}%"))
 
 
-__all__ = ["CATEGORY_COLORS", "COLORS", "DPI", "STRICT", "MoneyTicks", "band_levels", "grid", "inch_layout",
-           "layout_problems", "log_note", "money_axis", "months_axis", "save", "series", "share_axis", "suptitle",
-           "title"]
+__all__ = ["CATEGORY_COLORS", "COLORS", "DPI", "STRICT", "MoneyTicks", "band_levels", "band_months", "grid",
+           "inch_layout", "layout_problems", "log_note", "money_axis", "months_axis", "save", "series", "share_axis",
+           "suptitle", "title", "write_png"]

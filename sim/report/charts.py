@@ -23,6 +23,7 @@ from sim.report.axes import (  # noqa: E402
     CATEGORY_COLORS,
     COLORS,
     band_levels,
+    band_months,
     inch_layout,
     log_note,
     money_axis,
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from sim.study import Study
 
 def _draw_band(ax, bands, option, metric, levels, color, label=None) -> None:
-    months = np.arange(1, bands[(bands.option == option) & (bands.metric == metric)].month.max() + 1)
+    months = np.arange(1, band_months(bands, option, metric) + 1)
     outer, inner, center = band_levels(levels)
     lo, hi = series(bands, option, metric, outer[0]), series(bands, option, metric, outer[1])
     ax.fill_between(months, lo, hi, color=color, alpha=0.18, lw=0,
