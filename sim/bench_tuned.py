@@ -52,6 +52,7 @@ def simulate(paths: int, rng: np.random.Generator) -> np.ndarray:
     years = t / f4(12.0)
     for k, (p_in, p_out, lo, hi) in enumerate(APIS):
         change = between(rng, lo, hi, paths).astype(f4)
+        np.maximum(change, f4(-0.999999), out=change)  # as the engine: a price cannot fall below zero
         per_path = tok_in * f4(p_in) + tok_out * f4(p_out)  # $ per day's tokens at month-1 prices
         np.multiply(years, np.log1p(change), out=cost[k])
         np.exp(cost[k], out=cost[k])
