@@ -138,4 +138,9 @@ def sweep_main(paths: int, repeat: int) -> int:
 
 
 if __name__ == "__main__":
+    import gc
+
+    from sim.cli import GC_THRESHOLDS
+
+    gc.set_threshold(*GC_THRESHOLDS)  # as the command line runs: the figures are what a `tcosim run` sees
     print(json.dumps(measure(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else "")))
