@@ -147,6 +147,8 @@ def test_a_band_series_is_the_table_s_rows_in_month_order() -> None:
         expected = bands[(bands.option == o) & (bands.metric == m) & (bands.percentile == p)]
         assert axes.series(bands, o, m, p).tolist() == expected.sort_values("month")["value"].tolist()
     assert axes.band_months(bands, "a", "monthly_cost") == 3
+    axes.series(bands, "a", "monthly_cost", 5)[:] = -1.0  # a caller's change stays its own
+    assert (axes.series(bands, "a", "monthly_cost", 5) >= 0).all()
     assert axes.series(bands, "c", "monthly_cost", 5).size == 0 and axes.band_months(bands, "c", "x") == 0
     longer = pd.concat([bands, pd.DataFrame([("a", "monthly_cost", 4, 5, 9.0)], columns=bands.columns)])
     assert axes.series(longer, "a", "monthly_cost", 5)[-1] == 9.0  # another table: indexed anew

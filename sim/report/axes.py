@@ -148,8 +148,8 @@ def band_levels(levels: list[float]) -> tuple[tuple, tuple | None, float | None]
 
 
 def series(bands: pd.DataFrame, option: str, metric: str, p: float) -> np.ndarray:
-    """One band's values in month order (empty when the table has none)."""
-    return _band_index(bands).get((option, metric, level_label(p)), (np.empty(0), np.empty(0)))[1]
+    """One band's values in month order (empty when the table has none); a copy, the caller's own."""
+    return _band_index(bands).get((option, metric, level_label(p)), (np.empty(0), np.empty(0)))[1].copy()
 
 
 def band_months(bands: pd.DataFrame, option: str, metric: str) -> int:
