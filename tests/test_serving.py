@@ -152,3 +152,65 @@ def test_busy_fraction_by_hand_and_against_the_day_integrated_finely() -> None:
             trough, span = max(2.0 - p, 0.0), (2.0 / p if p > 2.0 else 1.0)
             fine = span * (1.0 - np.exp(-r * dur * (p - (p - trough) * u)).mean())
             assert busy_fraction(r, dur, p) == pytest.approx(fine, rel=1e-9, abs=1e-15)
+
+
+def _erlang_c_one(c: int, a: float) -> float:
+    """Erlang C for one queue by the textbook recursion (the oracle for the vectorised version)."""
+    b = 1.0
+    for k in range(1, c + 1):
+        b = a * b / (k + a * b)
+    return c * b / (c - a * (1.0 - b))
+
+
+def test_erlang_c_runs_each_path_s_recursion_to_its_own_servers() -> None:
+    """Paths with 1 to 64 servers in any order: each path's value is its own queue's, to the bit
+    (the recursion stops at each path's c, so a wrong prefix or order would show)."""
+    rng = np.random.default_rng(11)
+    c = rng.integers(1, 65, 500)
+    a = rng.uniform(0.0, 0.95, 500) * c
+    expected = [_erlang_c_one(int(ci), float(ai)) for ci, ai in zip(c, a, strict=True)]
+    assert erlang_c(c, a).tolist() == expected
+    assert erlang_c(c.reshape(20, 25), a.reshape(20, 25)).shape == (20, 25)
+    assert float(erlang_c(100, 80.0)) == _erlang_c_one(100, 80.0)  # above the prefill cap too
+
+
+def _under_load_by_steps(rep: Replica, p, o, conc, hit, speedup):
+    """Time per output token, prefill and TTFT worked out per call from Replica.step (the oracle
+    for Mix, which works the concurrency-free part out once)."""
+    from sim.capacity.serving import MAX_PREFILL_SERVERS
+
+    o = np.maximum(o, 1.0)
+    conc = np.maximum(np.asarray(conc, float), 1.0)
+    uncached = np.maximum(p * (1.0 - hit), 1.0)
+    batch = np.maximum(np.minimum(conc, rep.kv_sequences(p, o)), 1.0)
+    context = p + o / 2.0
+    tpot = rep.step(batch, context, batch * uncached / o, p, speedup)
+    chunk = float(rep.server.chunk_tokens)
+    full = np.floor(uncached / chunk)
+    rest = uncached - full * chunk
+    others = batch - 1.0
+    prefill = (full * rep.step(others, context, chunk, p, speedup)
+               + np.where(rest > 0, rep.step(others, context, rest, p, speedup), 0.0))
+    rate = batch / (prefill + (o - 1.0) * tpot)
+    servers = np.clip(np.floor(chunk / uncached), 1, MAX_PREFILL_SERVERS)
+    offered = np.minimum(rate * prefill, 0.95 * servers)
+    queue = 0.5 * erlang_c(servers, offered) * prefill / (servers - offered)
+    queue = np.where(batch > 1, queue * others / batch, 0.0)
+    ttft = np.maximum(conc - batch, 0.0) / rate + queue + prefill
+    return tpot, prefill, ttft
+
+
+def test_a_mix_at_each_concurrency_is_the_step_model_worked_out_per_call() -> None:
+    """plan's bisection evaluates a Mix (the concurrency-free part worked out once): the same
+    figures, to the bit, as every step re-derived from Replica.step at each concurrency."""
+    from sim.capacity.serving import Mix
+
+    rep = Replica(models()["llama-3.3-70b"], gpus()["h100-sxm"], "fp8", "fp8", 2)
+    prompt, output = np.array([200.0, 5000.0, 20000.0]), np.array([200.0, 500.0, 2000.0])
+    mix = Mix(rep, prompt, output, 0.3, 1.1)
+    for conc in (1.0, 7.0, np.array([3.0, 50.0, 400.0])):
+        at = mix.at(conc)
+        tpot, prefill, ttft = _under_load_by_steps(rep, prompt, output, conc, 0.3, 1.1)
+        assert np.array_equal(at.tpot_s, tpot) and np.array_equal(at.prefill_s, prefill)
+        assert np.array_equal(at.ttft_s, ttft)
+        assert np.array_equal(at.ttft_s, under_load(rep, prompt, output, conc, 0.3, 1.1).ttft_s)

@@ -120,15 +120,29 @@ class Replica:
 
 def erlang_c(servers: ArrayLike, load: ArrayLike) -> Array:
     """P(an arrival waits) in an M/M/c queue with offered load ``load`` < ``servers``: Erlang B by
-    its recursion, then C = c B / (c - a (1 - B)). Vectorised over paths."""
+    its recursion, then C = c B / (c - a (1 - B)). Vectorised over paths.
+
+    The recursion runs to each path's own c: paths sorted by c (descending), step k updates only
+    the prefix with c >= k, so the work is the sum of the c's, not n x max(c)."""
     c = np.asarray(servers, dtype=int)
     a = np.asarray(load, dtype=float)
-    b = np.ones(np.broadcast_shapes(c.shape, a.shape))
-    at_c = np.ones_like(b)
-    for k in range(1, int(np.max(c)) + 1):
-        b = a * b / (k + a * b)
-        at_c = np.where(c == k, b, at_c)
-    return np.asarray(c * at_c / (c - a * (1.0 - at_c)), float)
+    shape = np.broadcast_shapes(c.shape, a.shape)
+    c, a = np.broadcast_to(c, shape).ravel(), np.broadcast_to(a, shape).ravel()
+    small = c.size and int(c.max()) < 2**15  # then int16 keys: numpy sorts them by radix
+    order = np.argsort(-(c.astype(np.int16) if small else c), kind="stable")
+    c, a = c[order], a[order]
+    top = int(c[0]) if c.size else 0
+    at_least = np.searchsorted(-c, -np.arange(top + 2), side="right")  # paths with c >= k
+    b = np.ones(c.size)
+    at_c = np.ones(c.size)
+    for k in range(1, top + 1):
+        m, done = at_least[k], at_least[k + 1]
+        ab = a[:m] * b[:m]
+        b[:m] = ab / (k + ab)
+        at_c[done:m] = b[done:m]
+    out = np.empty(c.size)
+    out[order] = c * at_c / (c - a * (1.0 - at_c))
+    return out.reshape(shape)
 
 
 @dataclass
@@ -143,33 +157,54 @@ class Load:
     kv_sequences: Array  # sequences its KV cache holds
 
 
+class Mix:
+    """One replica serving one prompt / output mix: what does not depend on the concurrency, worked
+    out once, so that a search over the concurrency (plan's bisection) evaluates only the rest."""
+
+    def __init__(self, rep: Replica, prompt: ArrayLike, output: ArrayLike, prefix_hit: ArrayLike = 0.0,
+                 speedup: ArrayLike = 1.0) -> None:
+        self.prompt = np.asarray(prompt, float)
+        self.output = np.maximum(np.asarray(output, float), 1.0)
+        self.uncached = np.maximum(self.prompt * (1.0 - np.asarray(prefix_hit, float)), 1.0)
+        self.kv_sequences = rep.kv_sequences(self.prompt, self.output)
+        self.coefficients = rep.coefficients(self.prompt + self.output / 2.0, self.prompt, 0.0)
+        self.speedup = np.asarray(speedup, float)
+        self.chunk = float(rep.server.chunk_tokens)
+        self.full = np.floor(self.uncached / self.chunk)
+        self.rest = self.uncached - self.full * self.chunk
+        self.servers = np.clip(np.floor(self.chunk / self.uncached), 1, MAX_PREFILL_SERVERS)
+
+    def step(self, batch: ArrayLike, prefill_tokens: ArrayLike) -> Array:
+        """Replica.step at this mix's context."""
+        a, b, c = self.coefficients
+        return np.asarray((a + b * np.asarray(batch, float) + c * np.asarray(prefill_tokens, float)) / self.speedup,
+                          float)
+
+    def at(self, concurrency: ArrayLike) -> Load:
+        """Latency and throughput at ``concurrency`` (each client sends its next request when its
+        last one ends, as benchmarks do)."""
+        o, uncached, servers = self.output, self.uncached, self.servers
+        conc = np.maximum(np.asarray(concurrency, float), 1.0)
+        batch = np.maximum(np.minimum(conc, self.kv_sequences), 1.0)
+        tpot = self.step(batch, batch * uncached / o)
+        others = batch - 1.0
+        prefill = (self.full * self.step(others, self.chunk)
+                   + np.where(self.rest > 0, self.step(others, self.rest), 0.0))
+        rate = batch / (prefill + (o - 1.0) * tpot)  # requests a second the replica completes
+        offered = np.minimum(rate * prefill, 0.95 * servers)
+        queue = 0.5 * erlang_c(servers, offered) * prefill / (servers - offered)  # M/D/c: half of M/M/c
+        queue = np.where(batch > 1, queue * others / batch, 0.0)  # a closed loop: only the others queue
+        slot = np.maximum(conc - batch, 0.0) / rate
+        ttft = slot + queue + prefill
+        tokens_per_s = conc * o / (ttft + (o - 1.0) * tpot)
+        return Load(batch, tpot, ttft, prefill, np.asarray(tokens_per_s, float), self.kv_sequences)
+
+
 def under_load(rep: Replica, prompt: ArrayLike, output: ArrayLike, concurrency: ArrayLike,
                prefix_hit: ArrayLike = 0.0, speedup: ArrayLike = 1.0) -> Load:
     """Latency and throughput at ``concurrency`` (each client sends its next request when its last
     one ends, as benchmarks do)."""
-    p = np.asarray(prompt, float)
-    o = np.maximum(np.asarray(output, float), 1.0)
-    conc = np.maximum(np.asarray(concurrency, float), 1.0)
-    uncached = np.maximum(p * (1.0 - np.asarray(prefix_hit, float)), 1.0)
-    kv_seqs = rep.kv_sequences(p, o)
-    batch = np.maximum(np.minimum(conc, kv_seqs), 1.0)
-    context = p + o / 2.0
-    tpot = rep.step(batch, context, batch * uncached / o, p, speedup)
-    chunk = float(rep.server.chunk_tokens)
-    full = np.floor(uncached / chunk)
-    rest = uncached - full * chunk
-    others = batch - 1.0
-    prefill = (full * rep.step(others, context, chunk, p, speedup)
-               + np.where(rest > 0, rep.step(others, context, rest, p, speedup), 0.0))
-    rate = batch / (prefill + (o - 1.0) * tpot)  # requests a second the replica completes
-    servers = np.clip(np.floor(chunk / uncached), 1, MAX_PREFILL_SERVERS)
-    offered = np.minimum(rate * prefill, 0.95 * servers)
-    queue = 0.5 * erlang_c(servers, offered) * prefill / (servers - offered)  # M/D/c: half of M/M/c
-    queue = np.where(batch > 1, queue * others / batch, 0.0)  # a closed loop: only the others queue
-    slot = np.maximum(conc - batch, 0.0) / rate
-    ttft = slot + queue + prefill
-    tokens_per_s = conc * o / (ttft + (o - 1.0) * tpot)
-    return Load(batch, tpot, ttft, prefill, np.asarray(tokens_per_s, float), kv_seqs)
+    return Mix(rep, prompt, output, prefix_hit, speedup).at(concurrency)
 
 
 @dataclass
@@ -206,12 +241,13 @@ def plan(rep: Replica, prompt: ArrayLike, output: ArrayLike, prefix_hit: ArrayLi
     kv_seqs = rep.kv_sequences(p, o)
     top = np.maximum(np.minimum(np.minimum(kv_seqs, slo_batch), float(max_batch)), 1.0)
     lo, hi = np.ones_like(top), top
+    mix = Mix(rep, p, o, h, sp)
     for _ in range(int(np.ceil(np.log2(float(np.max(top)) + 1.0))) + 1):
         mid = np.floor((lo + hi + 1.0) / 2.0)
-        ok = under_load(rep, p, o, mid, h, sp).ttft_s <= ttft_slo_s
+        ok = mix.at(mid).ttft_s <= ttft_slo_s
         lo, hi = np.where(ok, mid, lo), np.where(ok, hi, mid - 1.0)
-    load = under_load(rep, p, o, lo, h, sp)
-    idle = under_load(rep, p, o, 1.0, h, sp)
+    load = mix.at(lo)
+    idle = mix.at(1.0)
     met = (slo_batch >= 1) & (idle.ttft_s <= ttft_slo_s) & (kv_seqs >= 1)
     return Plan(batch=lo, kv_sequences=kv_seqs, slo_batch=slo_batch, tpot_s=load.tpot_s, ttft_s=load.ttft_s,
                 idle_ttft_s=idle.ttft_s, idle_tpot_s=idle.tpot_s,
@@ -239,5 +275,5 @@ def busy_fraction(requests_per_s: ArrayLike, request_s: ArrayLike, peak_to_avera
     return np.asarray(span * (1.0 - idle), float)
 
 
-__all__ = ["LOADED_TTFT_GAP", "SERVER", "Load", "Plan", "Replica", "Server", "busy_fraction", "erlang_c", "plan",
+__all__ = ["LOADED_TTFT_GAP", "SERVER", "Load", "Mix", "Plan", "Replica", "Server", "busy_fraction", "erlang_c", "plan",
            "ttft_caveat", "under_load"]
