@@ -167,8 +167,12 @@ def run_point(exp, path: str, value: float, paths: int, seed: int, ops: str | No
     """One sweep point. A row per option (P(cheapest of all), median total; for a self-hosted one
     its GPUs, TCO multiplier and unserved share) and a row per self-hosted option (or staged plan) and API pair:
     P(self-hosted total < API total) on paired paths and the P5/P50/P95 of their ratio."""
+    return point_rows(with_value(exp, path, value), value, paths, seed, ops)
 
-    res = run(with_value(exp, path, value), paths=paths, seed=seed, ops=ops, line_bands=False)  # no line is shown
+
+def point_rows(point, value: float, paths: int, seed: int, ops: str | None = None) -> list[dict]:
+    """run_point for an experiment already set to the point's ``value`` (see with_value)."""
+    res = run(point, paths=paths, seed=seed, ops=ops, line_bands=False)  # no line is shown
     cheapest = prob_cheapest(res)
     rows, own = [], {}
     for i, o in enumerate(res.options):
@@ -191,16 +195,17 @@ def run_point(exp, path: str, value: float, paths: int, seed: int, ops: str | No
     return rows
 
 
-def check_points(exp, path: str, values: list[float]) -> None:
-    """Validate every point before any runs: UsageError naming the first bad value."""
-
+def check_points(exp, path: str, values: list[float]) -> list:
+    """Every point's experiment, each validated before any runs: UsageError naming the first bad value."""
+    points = []
     for value in values:
         try:
-            with_value(exp, path, value)
+            points.append(with_value(exp, path, value))
         except ValueError as exc:
             raise UsageError(f"{exp.source}: --vary {path}: {exc}") from None
         except ExperimentError as exc:
             raise refusal(exp, exc, f"--vary {path}", f"--vary {path}={value:g}", ("sweep", "swept"), "point") from None
+    return points
 
 
 def refusal(exp, exc: ExperimentError, flag: str, flag_value: str, verb: tuple[str, str], unit: str) -> UsageError:
@@ -219,7 +224,7 @@ def refusal(exp, exc: ExperimentError, flag: str, flag_value: str, verb: tuple[s
 
 
 def _point(task: tuple) -> list[dict]:
-    return run_point(*task)
+    return point_rows(*task)
 
 
 def sweep(exp, path: str, values: list[float], paths: int, seed: int, client=None, workers: int = 1,
@@ -228,18 +233,17 @@ def sweep(exp, path: str, values: list[float], paths: int, seed: int, client=Non
     tasks on ``client``: the numbers are the same either way, since each point is a whole run at
     the same seed. ``progress(done, total)`` is called as points finish. The shortfall of a checked
     fleet is priced (see shortfall_priced)."""
-    check_points(exp, path, values)
-    exp, _ = shortfall_priced(exp)
-    tasks = [(exp, path, v, paths, seed, ops) for v in values]
+    points = check_points(shortfall_priced(exp)[0], path, values)
+    tasks = [(point, v, paths, seed, ops) for point, v in zip(points, values, strict=True)]
     tell = progress or (lambda done, total: None)
     if client is not None:
-        futures = client.map(run_point, *zip(*tasks, strict=True), pure=False)
+        futures = client.map(point_rows, *zip(*tasks, strict=True), pure=False)
         results = client.gather(futures)
         tell(len(values), len(values))
     elif workers <= 1 or len(values) == 1:
         results = []
         for k, task in enumerate(tasks):
-            results.append(run_point(*task))
+            results.append(point_rows(*task))
             tell(k + 1, len(values))
     else:
         with worker_pool(min(workers, len(values))) as pool:
