@@ -153,3 +153,40 @@ def test_a_band_series_is_the_table_s_rows_in_month_order() -> None:
     longer = pd.concat([bands, pd.DataFrame([("a", "monthly_cost", 4, 5, 9.0)], columns=bands.columns)])
     assert axes.series(longer, "a", "monthly_cost", 5)[-1] == 9.0  # another table: indexed anew
     assert axes.band_months(longer, "a", "monthly_cost") == 4
+
+
+def _titled(kind: str):
+    """Two panels sharing x: log axes with our tick formatter, a y axis whose ScalarFormatter writes
+    an offset by its top tick, or x ticks and labels above the axes."""
+    from matplotlib.ticker import FuncFormatter
+
+    fig, panels = plt.subplots(2, 1, sharex=True, figsize=(4, 4))
+    for ax in panels:
+        ax.set_title("a title that the offset or the top labels would push up", fontsize=8)
+        if kind == "offset":
+            ax.plot([1, 2, 3], [1_000_000.001, 1_000_000.002, 1_000_000.003])
+        else:
+            ax.plot([1e6, 1e7, 1e9], [1, 30, 200])
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}×"))
+        if kind == "top":
+            ax.xaxis.tick_top()
+    return fig
+
+
+@pytest.mark.parametrize("kind,stays", [("ours", True), ("offset", False), ("top", False)])
+def test_a_title_is_left_in_place_only_where_matplotlib_would_leave_it(tmp_path: Path, kind: str,
+                                                                         stays: bool) -> None:
+    """write_png skips matplotlib's title placement where it cannot move the title: the PNG has the
+    pixels of a figure placed by matplotlib, and an offset or top tick labels keep the placement."""
+    from PIL import Image
+
+    reference = _titled(kind)
+    reference.savefig(tmp_path / "savefig.png", dpi=axes.DPI)
+    plt.close(reference)
+    ours = _titled(kind)
+    assert [axes.title_stays(ax) for ax in ours.axes] == [stays, stays]
+    axes.save(ours, tmp_path / "ours.png")
+    theirs, mine = Image.open(tmp_path / "savefig.png"), Image.open(tmp_path / "ours.png")
+    assert mine.convert("RGBA").tobytes() == theirs.convert("RGBA").tobytes()
