@@ -37,6 +37,21 @@ def _start_worker(parent: int, initializer: Callable[..., None] | None, initargs
         initializer(*initargs)
 
 
+def cpus() -> int:
+    """CPUs this process may run on (its affinity mask, where the system has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def auto_workers(tasks: int, task_bytes: float, usable_bytes: float) -> int:
+    """Processes for ``tasks`` independent runs of about ``task_bytes`` each: one per CPU, no more
+    than the tasks, and no more than fit in ``usable_bytes`` together (at least one)."""
+    fit = int(usable_bytes // task_bytes) if task_bytes > 0 else tasks
+    return max(1, min(cpus(), tasks, fit))
+
+
 @contextlib.contextmanager
 def worker_pool(workers: int, initializer: Callable[..., None] | None = None,
                 initargs: tuple[Any, ...] = ()) -> Iterator[Pool]:

@@ -195,6 +195,9 @@ def test_all_problems_are_listed(tmp_path: Path, capsys) -> None:
     (["run", "X.toml", "--paths", "0"], "--paths must be >= 1"),
     (["run", "X.toml", "--workers", "two"], "--workers must be a whole number"),
     (["run", "X.toml", "--seed", "-1"], "--seed must be >= 0"),
+    (["run", "X.toml", "--workers", "auto"], "--workers must be a whole number"),
+    (["sweep", "X.toml", "--vary", "a=1,2", "--workers", "0"], '--workers must be "auto" or a whole number >= 1'),
+    (["optimize", "X.toml", "--decide", "a=1,2", "--workers", "many"], '--workers must be "auto" or a whole number'),
 ])
 def test_bad_command_line_exits_2(argv, message, capsys) -> None:
     with pytest.raises(SystemExit) as info:

@@ -86,14 +86,17 @@ def test_a_dask_local_cluster_gives_the_same_bytes(tmp_path: Path) -> None:
 
 
 def test_sweep_workers_give_the_same_bytes_and_quiet_prints_nothing(tmp_path: Path, capsys) -> None:
+    """One process, two, and the default (auto: one per CPU) write the same bytes."""
     f = tmp_path / "s.toml"
     f.write_text(to_toml(_doc()))
-    assert main(["sweep", str(f), *SWEEP_ARGS, "--out", str(tmp_path / "one")]) == 0
+    assert main(["sweep", str(f), *SWEEP_ARGS, "--out", str(tmp_path / "one"), "--workers", "1"]) == 0
     capsys.readouterr()
     assert main(["sweep", str(f), *SWEEP_ARGS, "--out", str(tmp_path / "two"), "--workers", "2", "--quiet"]) == 0
     assert capsys.readouterr() == ("", "")
+    assert main(["sweep", str(f), *SWEEP_ARGS, "--out", str(tmp_path / "auto"), "--quiet"]) == 0
     for name in ("sweep.csv", "break_even.csv"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "auto" / name).read_bytes()
 
 
 def test_a_break_even_never_reached_says_how_high_p_gets() -> None:
@@ -128,3 +131,19 @@ def test_sweep_md_marks_a_band_with_nothing_to_bracket(tmp_path: Path) -> None:
                  "--out", str(tmp_path / "low"), "--quiet"]) == 0
     row = next(ln for ln in (tmp_path / "low" / "sweep.md").read_text().splitlines() if ln.startswith("| self |"))
     assert row == "| self | api | beyond the sweep | – | – | beyond the sweep | – | – |"
+
+
+def test_auto_workers_are_one_per_cpu_within_the_points_and_the_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sim import memory, parallel
+    from sim.cli.sweep import run_workers
+
+    monkeypatch.setattr(parallel, "cpus", lambda: 8)
+    assert parallel.auto_workers(13, 1e9, 100e9) == 8  # one per CPU
+    assert parallel.auto_workers(3, 1e9, 100e9) == 3  # no more than the points
+    assert parallel.auto_workers(13, 1e9, 4.5e9) == 4  # no more than fit together
+    assert parallel.auto_workers(13, 1e9, 0.5e9) == 1  # at least one
+    exp = parse_experiment(_doc())
+    assert run_workers(3, exp, 1_000, 13) == 3  # a count is taken as given
+    one = memory.estimate(exp, False, False, 1, 1_000).bytes(1_000)
+    monkeypatch.setattr(memory, "available_bytes", lambda: 2.5 * one / memory.USABLE_SHARE)
+    assert run_workers("auto", exp, 1_000, 13) == 2

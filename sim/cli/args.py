@@ -28,6 +28,25 @@ def positive(name: str):
     return whole(name, 1)
 
 
+def workers_or_auto(name: str):
+    """argparse type: "auto" or a whole number >= 1."""
+    count = positive(name)
+
+    def parse(text: str) -> int | str:
+        if text.strip().lower() == "auto":
+            return "auto"
+        try:
+            return count(text)
+        except argparse.ArgumentTypeError:
+            raise argparse.ArgumentTypeError(f'{name} must be "auto" or a whole number >= 1, got {text!r}') from None
+
+    return parse
+
+
+#: what "auto" means for the commands that run the experiment many times
+AUTO_WORKERS_HELP = "auto: one per CPU, no more than the {0}s nor than fit in memory"
+
+
 #: the finest --precision asked for: 0.01% of a P95 needs ~10^9 paths already
 MIN_PRECISION = 1e-4
 
@@ -140,8 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--paths", type=positive("--paths"), default=None, help="paths per point (default: the file's)")
     sw.add_argument("--seed", type=whole("--seed", 0), default=None)
     sw.add_argument("--out", help="folder (default: reports/<experiment name>-sweep)")
-    sw.add_argument("--workers", type=positive("--workers"), default=1,
-                    help="processes, a point each (default 1; results do not depend on it)")
+    sw.add_argument("--workers", type=workers_or_auto("--workers"), default="auto",
+                    help=f"processes, a point each (default {AUTO_WORKERS_HELP.format('point')}; "
+                         "results do not depend on it)")
     sw.add_argument("--ops", choices=["vectorized", "des"], default=None,
                     help="operations engine for [options.ops] (default: the file's experiment.ops)")
     sw.add_argument("--quiet", action="store_true", help="no progress bar and no printed break-evens")
@@ -160,8 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="paths per candidate (default: the file's)")
     opt.add_argument("--seed", type=whole("--seed", 0), default=None)
     opt.add_argument("--out", help="folder (default: reports/<experiment name>-optimize)")
-    opt.add_argument("--workers", type=positive("--workers"), default=1,
-                     help="processes, a candidate each (default 1; results do not depend on it)")
+    opt.add_argument("--workers", type=workers_or_auto("--workers"), default="auto",
+                     help=f"processes, a candidate each (default {AUTO_WORKERS_HELP.format('candidate')}; "
+                          "results do not depend on it)")
     opt.add_argument("--ops", choices=["vectorized", "des"], default=None,
                      help="operations engine for [options.ops] (default: the file's experiment.ops)")
     opt.add_argument("--quiet", action="store_true", help="no progress bar and no printed result")

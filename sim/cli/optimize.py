@@ -8,12 +8,12 @@ import sys
 import numpy as np
 
 from sim.cli.commands import shown
-from sim.cli.sweep import many_runs
+from sim.cli.sweep import many_runs, run_workers
 from sim.errors import UsageError, printable
 from sim.progress import Progress
 
 
-def _mapper(workers: int, client):
+def _mapper(workers_arg: int | str, client, exp, paths: int):
     """Evaluate tasks locally (one after another, or over forked workers) or on Dask: each task
     is a whole run at its own seed, so the figures do not depend on where it ran."""
     from sim.optimize import evaluate
@@ -22,6 +22,7 @@ def _mapper(workers: int, client):
     def mapper(tasks: list[tuple]) -> list[dict[str, np.ndarray]]:
         if client is not None:
             return client.gather(client.map(evaluate, tasks, pure=False))
+        workers = run_workers(workers_arg, exp, paths, len(tasks))
         if workers <= 1 or len(tasks) == 1:
             return [evaluate(t) for t in tasks]
         with worker_pool(min(workers, len(tasks))) as pool:
@@ -47,8 +48,9 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     progress = Progress(enabled=not args.quiet and sys.stderr.isatty(), stages={"searching": 0.95, "writing": 0.05})
     progress.stage("searching", "stages")
     try:
-        found = search(exp, decisions, args.objective, constraints, index, paths, seed, _mapper(args.workers, client),
-                       ops=args.ops, progress=progress)
+        mapper = _mapper(args.workers, client, exp, paths)
+        found = search(exp, decisions, args.objective, constraints, index, paths, seed, mapper, ops=args.ops,
+                       progress=progress)
         manifest = {"kind": "optimize", "experiment": exp.experiment.name, "experiment_file": exp.source,
                     "experiment_sha256": exp.sha256, "decide": args.decide, "objective": args.objective,
                     "subject_to": args.subject_to, "option": found.option, "paths": paths, "seed": seed}

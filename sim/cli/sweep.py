@@ -27,7 +27,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     progress = Progress(enabled=not args.quiet and sys.stderr.isatty(), stages={"sweeping": 0.9, "writing": 0.1})
     progress.stage("sweeping", "points")
     try:
-        table = sweep(exp, path, values, paths, seed, client, workers=args.workers, ops=args.ops, progress=progress)
+        workers = run_workers(args.workers, exp, paths, len(values))
+        table = sweep(exp, path, values, paths, seed, client, workers=workers, ops=args.ops, progress=progress)
         crossings = break_even(table)
         priced = shortfall_priced(exp)[1]
         manifest = {"kind": "sweep", "experiment": exp.experiment.name, "experiment_file": exp.source,
@@ -69,6 +70,19 @@ def many_runs(args: argparse.Namespace, exp, command: str) -> tuple[Path, int, i
     return out, paths, seed, dask_client(args.dask) if args.dask else None
 
 
+def run_workers(workers: int | str, exp, paths: int, runs: int) -> int:
+    """--workers as a count; "auto": one per CPU, no more than ``runs`` runs of ``paths`` paths of
+    ``exp``, nor more than fit in memory together (sim.memory's estimate of one run)."""
+    if workers != "auto":
+        return int(workers)
+    from sim.engine import DEFAULT_CHUNK_PATHS
+    from sim.memory import USABLE_SHARE, available_bytes, estimate
+    from sim.parallel import auto_workers
+
+    one = estimate(exp, False, False, 1, min(DEFAULT_CHUNK_PATHS, paths)).bytes(paths)
+    return auto_workers(runs, one, USABLE_SHARE * available_bytes())
+
+
 def dask_client(address: str):
     try:
         from dask.distributed import Client, LocalCluster
@@ -79,4 +93,4 @@ def dask_client(address: str):
     return Client(address)
 
 
-__all__ = ["cmd_sweep", "dask_client", "many_runs"]
+__all__ = ["cmd_sweep", "dask_client", "many_runs", "run_workers"]
