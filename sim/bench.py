@@ -50,6 +50,32 @@ def whole_run(paths: int, workers: int, variant: str = "") -> float:
         return time.perf_counter() - t0
 
 
+def startup(repeat: int) -> float:
+    """Median wall time of ``python -m sim validate`` on the benchmark file (the interpreter and
+    the imports a command needs), after one run that is not timed (it writes cached bytecode
+    where Python may)."""
+    cmd = [sys.executable, "-m", "sim", "validate", str(bench_file())]
+    subprocess.run(cmd, check=True, capture_output=True)
+    runs = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True)
+        runs.append(time.perf_counter() - t0)
+    return sorted(runs)[(repeat - 1) // 2]
+
+
+def bytecode_note() -> str | None:
+    """A warning when every process compiles tcosim's modules anew (PYTHONDONTWRITEBYTECODE set
+    and no cached bytecode): start-up figures then include compiling (~0.1 s on our VM)."""
+    import importlib.util
+
+    source = Path(str(resources.files("sim").joinpath("engine.py")))
+    if sys.flags.dont_write_bytecode and not Path(importlib.util.cache_from_source(str(source))).exists():
+        return ("note: PYTHONDONTWRITEBYTECODE is set and tcosim has no cached bytecode: every process compiles "
+                "its modules, and the start-up and whole-run figures include that")
+    return None
+
+
 def _median_run(n: int, workers: int, variant: str, repeat: int) -> dict | None:
     """Median of each figure over ``repeat`` fresh processes (timings on a shared VM are noisy)."""
     runs = []
@@ -88,6 +114,11 @@ def main(sizes: list[int], workers: int, variant: str = "", repeat: int = 3) -> 
         if r["des_events"]:
             print(f"{'':>10} DES: {r['des_events']:,.0f} events, "
                   f"{r['des_events_per_s_per_core']:,.0f} events/s per core")
+    print(f"start-up: `tcosim validate {bench_file().name}` {startup(repeat):.2f}s, whole process "
+          f"(median of {repeat}, after one untimed run)")
+    note = bytecode_note()
+    if note:
+        print(note)
     print("simulate: sampling and pricing; +pctiles: adds every percentile band and the summary;")
     print("whole run: `python -m sim run` end to end (interpreter start, imports, report, charts);")
     print("peak RSS: of the measuring process (or its largest worker), in MiB (1 MiB = 1.048576 MB).")
@@ -134,7 +165,22 @@ def sweep_main(paths: int, repeat: int) -> int:
         print(f"{label:<28} {times[label]:>7.2f} s")
     first, second = times.values()
     print(f"ratio: {second / first:.2f}x (candidates over fixed)")
+    article = Path(str(resources.files("sim"))).parent / "experiments" / "article_uncertain.toml"
+    if article.exists():
+        for workers in ("auto", "1"):
+            wall = sorted(whole_sweep(article, paths, workers) for _ in range(repeat))[(repeat - 1) // 2]
+            print(f"whole `tcosim sweep {article.name} --vary {SWEEP_VARY} --paths {paths}"
+                  f"{'' if workers == 'auto' else ' --workers ' + workers}`: {wall:.2f} s")
     return 0
+
+
+def whole_sweep(path: Path, paths: int, workers: str) -> float:
+    """Wall time of ``python -m sim sweep`` over the issue's 13 points, interpreter start and chart included."""
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "sim", "sweep", str(path), "--vary", SWEEP_VARY, "--paths", str(paths),
+                        "--workers", workers, "--out", str(Path(tmp) / "sweep"), "--quiet"], check=True)
+        return time.perf_counter() - t0
 
 
 if __name__ == "__main__":

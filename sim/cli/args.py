@@ -214,7 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="... and the SimPy operations model on that fleet")
     variant.add_argument("--sweep", action="store_const", const="sweep", dest="variant",
                          help="a 13-point volume sweep of the --capacity experiment, its GPU fixed and with 4 "
-                              "candidate GPUs (--paths per point, default 10,000)")
+                              "candidate GPUs (--paths per point, default 10,000); then the whole `tcosim sweep` "
+                              "of experiments/article_uncertain.toml, where the repository is at hand")
     return parser
 
 
