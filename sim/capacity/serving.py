@@ -113,9 +113,15 @@ class Replica:
     def step(self, batch: ArrayLike, context: ArrayLike, prefill_tokens: ArrayLike, prompt: ArrayLike,
              speedup: ArrayLike = 1.0) -> Array:
         """Seconds for a step of ``batch`` decodes at mean ``context`` plus ``prefill_tokens``."""
-        a, b, c = self.coefficients(context, prompt, 0.0)
-        seconds = a + b * np.asarray(batch, float) + c * np.asarray(prefill_tokens, float)
-        return np.asarray(seconds / np.asarray(speedup, float), float)
+        return step_seconds(self.coefficients(context, prompt, 0.0), batch, prefill_tokens, speedup)
+
+
+def step_seconds(coefficients: tuple[float, Array, Array], batch: ArrayLike, prefill_tokens: ArrayLike,
+                 speedup: ArrayLike) -> Array:
+    """a + b B + c T (Replica.coefficients), over the serving stack's speed-up."""
+    a, b, c = coefficients
+    seconds = a + b * np.asarray(batch, float) + c * np.asarray(prefill_tokens, float)
+    return np.asarray(seconds / np.asarray(speedup, float), float)
 
 
 def erlang_c(servers: ArrayLike, load: ArrayLike) -> Array:
@@ -176,9 +182,7 @@ class Mix:
 
     def step(self, batch: ArrayLike, prefill_tokens: ArrayLike) -> Array:
         """Replica.step at this mix's context."""
-        a, b, c = self.coefficients
-        return np.asarray((a + b * np.asarray(batch, float) + c * np.asarray(prefill_tokens, float)) / self.speedup,
-                          float)
+        return step_seconds(self.coefficients, batch, prefill_tokens, self.speedup)
 
     def at(self, concurrency: ArrayLike) -> Load:
         """Latency and throughput at ``concurrency`` (each client sends its next request when its
@@ -238,10 +242,10 @@ def plan(rep: Replica, prompt: ArrayLike, output: ArrayLike, prefix_hit: ArrayLi
     sp = np.asarray(speedup, float)
     a, b, _ = rep.coefficients(p + o / 2.0, p, np.maximum(p * (1.0 - h), 1.0) / o)
     slo_batch = np.floor((tpot_slo_s * sp - a) / b)
-    kv_seqs = rep.kv_sequences(p, o)
+    mix = Mix(rep, p, o, h, sp)
+    kv_seqs = mix.kv_sequences
     top = np.maximum(np.minimum(np.minimum(kv_seqs, slo_batch), float(max_batch)), 1.0)
     lo, hi = np.ones_like(top), top
-    mix = Mix(rep, p, o, h, sp)
     for _ in range(int(np.ceil(np.log2(float(np.max(top)) + 1.0))) + 1):
         mid = np.floor((lo + hi + 1.0) / 2.0)
         ok = mix.at(mid).ttft_s <= ttft_slo_s
@@ -276,4 +280,4 @@ def busy_fraction(requests_per_s: ArrayLike, request_s: ArrayLike, peak_to_avera
 
 
 __all__ = ["LOADED_TTFT_GAP", "SERVER", "Load", "Mix", "Plan", "Replica", "Server", "busy_fraction", "erlang_c", "plan",
-           "ttft_caveat", "under_load"]
+           "step_seconds", "ttft_caveat", "under_load"]
