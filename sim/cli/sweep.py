@@ -27,7 +27,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     progress = Progress(enabled=not args.quiet and sys.stderr.isatty(), stages={"sweeping": 0.9, "writing": 0.1})
     progress.stage("sweeping", "points")
     try:
-        workers = run_workers(args.workers, exp, paths, len(values))
+        workers = run_workers(args.workers, exp, paths, len(values)) if client is None else 1
         table = sweep(exp, path, values, paths, seed, client, workers=workers, ops=args.ops, progress=progress)
         crossings = break_even(table)
         priced = shortfall_priced(exp)[1]
