@@ -21,8 +21,9 @@ def bench_file(variant: str = "") -> Path:
     return Path(str(resources.files("sim").joinpath(f"data/{name}")))
 
 
-def measure(paths: int, workers: int, variant: str = "") -> dict:
-    """Run once in this process: simulation, then percentiles and summary; peak memory."""
+def measure(paths: int, workers: int | str, variant: str = "") -> dict:
+    """Run once in this process: simulation, then percentiles and summary; peak memory.
+    ``workers``: a count or "auto" (as ``tcosim run``'s default)."""
     import sim
 
     exp = sim.load_experiment(bench_file(variant))
@@ -34,14 +35,14 @@ def measure(paths: int, workers: int, variant: str = "") -> dict:
     t_core = time.perf_counter() - t0
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    events = res.result.ops_events
-    return {"paths": paths, "months": exp.horizon, "options": len(exp.options), "workers": workers,
+    events, used = res.result.ops_events, res.result.workers
+    return {"paths": paths, "months": exp.horizon, "options": len(exp.options), "workers": used,
             "line_bands": res.result.line_bands, "simulate_s": t_sim, "sim_and_percentiles_s": t_core,
-            "des_events": float(events), "des_events_per_s_per_core": events / t_sim / workers,
+            "des_events": float(events), "des_events_per_s_per_core": events / t_sim / used,
             "path_months_per_s": paths * exp.horizon / t_core, "peak_rss_mib": max(own, kids)}
 
 
-def whole_run(paths: int, workers: int, variant: str = "") -> float:
+def whole_run(paths: int, workers: int | str, variant: str = "") -> float:
     """Wall time of ``python -m sim run`` on the benchmark, interpreter start and report included."""
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
@@ -76,7 +77,7 @@ def bytecode_note() -> str | None:
     return None
 
 
-def _median_run(n: int, workers: int, variant: str, repeat: int) -> dict | None:
+def _median_run(n: int, workers: int | str, variant: str, repeat: int) -> dict | None:
     """Median of each figure over ``repeat`` fresh processes (timings on a shared VM are noisy)."""
     runs = []
     for _ in range(repeat):
@@ -96,7 +97,7 @@ def _median_run(n: int, workers: int, variant: str, repeat: int) -> dict | None:
             for k in runs[0]}
 
 
-def main(sizes: list[int], workers: int, variant: str = "", repeat: int = 3) -> int:
+def main(sizes: list[int], workers: int | str, variant: str = "", repeat: int = 3) -> int:
     if variant == "sweep":
         return sweep_main(sizes[0], repeat)
     print(f"tcosim bench: {bench_file(variant).name}, 7 options x 36 months, workers={workers}, "
@@ -111,6 +112,8 @@ def main(sizes: list[int], workers: int, variant: str = "", repeat: int = 3) -> 
         tuned = (f"{r['tuned_simulate_s']:.2f}s / {r['tuned_total_s']:.2f}s" if "tuned_total_s" in r else "–")
         print(f"{n:>10,} {r['simulate_s']:>8.2f}s {r['sim_and_percentiles_s']:>8.2f}s {wall:>9.2f}s "
               f"{r['path_months_per_s']:>14,.0f} {r['peak_rss_mib']:>6,.0f}MiB {str(r['line_bands']):>10} {tuned:>16}")
+        if workers == "auto":
+            print(f"{'':>10} auto: {r['workers']} worker{'s' if r['workers'] > 1 else ''}")
         if r["des_events"]:
             print(f"{'':>10} DES: {r['des_events']:,.0f} events, "
                   f"{r['des_events_per_s_per_core']:,.0f} events/s per core")
@@ -189,4 +192,5 @@ if __name__ == "__main__":
     from sim.cli import GC_THRESHOLDS
 
     gc.set_threshold(*GC_THRESHOLDS)  # as the command line runs: the figures are what a `tcosim run` sees
-    print(json.dumps(measure(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else "")))
+    count = sys.argv[2] if sys.argv[2] == "auto" else int(sys.argv[2])
+    print(json.dumps(measure(int(sys.argv[1]), count, sys.argv[3] if len(sys.argv) > 3 else "")))

@@ -1,8 +1,10 @@
 """The Monte Carlo engine: chunks of seed blocks -> Scenario -> every option priced -> Result.
 
-Memory stays bounded: a chunk's (paths, months, lines) arrays live only inside the worker; what
-comes back is float32 monthly cost (month-major) and float64 per-path totals. Line names and
-categories are whatever the pricers named them (the first chunk's; every chunk must agree).
+Memory stays bounded: a chunk's (paths, months, lines) arrays live only while it is priced; what
+is kept is float32 monthly cost (month-major) and float64 per-path totals. With several workers
+those arrays are in shared memory and each worker writes its chunk's columns itself (a chunk is
+megabytes; piped back and unpickled it cost as much as simulating). Line names and categories are
+whatever the pricers named them (the first chunk's; every chunk must agree).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -20,10 +23,10 @@ from sim.capacity.sizing import Setup, size
 from sim.config import Experiment, SelfHostedOption, option_index
 from sim.correlations import CorrelationGroup, build_groups
 from sim.errors import ExperimentError
-from sim.memory import check_fits, estimate
+from sim.memory import BASELINE_BYTES, USABLE_SHARE, available_bytes, check_fits, estimate
 from sim.options import PricingContext, price_option
 from sim.options.staged import price_staged, staged_parts
-from sim.parallel import worker_pool
+from sim.parallel import auto_workers, shared_empty, worker_pool
 from sim.pricing import Cost, LineSet
 from sim.result import LineResult, OptionResult, Result
 from sim.scenario import BLOCK_PATHS, Scenario, block_sizes
@@ -154,78 +157,124 @@ def _block_month_sums(cost: Cost, shape: tuple[int, int], slices: list[slice]) -
 
 
 _WORKER_EXP: Experiment | None = None
+_WORKER_COLLECTOR: _Collector | None = None
 
 
-def _init_worker(exp: Experiment) -> None:
-    global _WORKER_EXP
-    _WORKER_EXP = exp
+def _init_worker(exp: Experiment, collector: _Collector) -> None:
+    global _WORKER_EXP, _WORKER_COLLECTOR
+    _WORKER_EXP, _WORKER_COLLECTOR = exp, collector
 
 
 def _worker(args: tuple[int, range, int, bool, dict[int, float], str, bool]) -> _Chunk:
-    assert _WORKER_EXP is not None
-    return simulate_chunk(_WORKER_EXP, *args)
+    """Simulate a chunk and store it in the parent's shared arrays; return the small rest."""
+    assert _WORKER_EXP is not None and _WORKER_COLLECTOR is not None
+    return _WORKER_COLLECTOR.store_in_worker(args[1], simulate_chunk(_WORKER_EXP, *args))
 
 
-def chunk_plan(paths: int, chunk_paths: int) -> list[range]:
-    """Contiguous ranges of seed blocks; each chunk holds about ``chunk_paths`` paths."""
+def chunk_plan(paths: int, chunk_paths: int, workers: int = 1) -> list[range]:
+    """Contiguous ranges of seed blocks; each chunk holds about ``chunk_paths`` paths. With several
+    workers the first chunk is one block (the parent prices it alone: its arrays show what to
+    allocate in shared memory) and the rest are cut so that every worker gets a chunk. Results do
+    not depend on the chunking."""
     per = max(1, chunk_paths // BLOCK_PATHS)
     n_blocks = len(block_sizes(paths))
-    return [range(b, min(b + per, n_blocks)) for b in range(0, n_blocks, per)]
+    if workers <= 1 or n_blocks < 2:
+        return [range(b, min(b + per, n_blocks)) for b in range(0, n_blocks, per)]
+    per = min(per, -(-(n_blocks - 1) // workers))
+    return [range(0, 1)] + [range(b, min(b + per, n_blocks)) for b in range(1, n_blocks, per)]
+
+
+def auto_workers_for(exp: Experiment, paths: int, keep: bool, totals_only: bool, chunk_paths: int) -> int:
+    """``workers = "auto"``: one process per CPU, no more than there are seed blocks after the
+    first, nor more than fit in memory beside the result (each holds one chunk's working arrays)."""
+    one = estimate(exp, keep, totals_only, 1, chunk_paths)
+    per_worker = one.fixed - BASELINE_BYTES
+    room = USABLE_SHARE * available_bytes() - one.bytes(paths) + per_worker
+    return auto_workers(max(1, len(block_sizes(paths)) - 1), per_worker, room)
 
 
 class _Collector:
     """Gathers chunks into per-option arrays, allocated when the first chunk shows what the pricers
     produced (line names and categories, metric names)."""
 
-    def __init__(self, exp: Experiment, paths: int, keep: bool, totals_only: bool) -> None:
+    def __init__(self, exp: Experiment, paths: int, keep: bool, totals_only: bool, shared: bool = False) -> None:
         self.exp, self.paths, self.keep, self.totals_only = exp, paths, keep, totals_only
+        # shared: the per-path arrays live in shared memory, and forked workers store their chunks there
+        self.empty: Callable[..., Any] = shared_empty if shared else np.empty
         self.sizes = block_sizes(paths)
         self.options: list[OptionResult] = []
         self.inputs: dict[str, Array] = {}
         # demand per path and month: what a checked fleet's unserved share and GPU plan divide by
         checked = any(getattr(o, "checked", False) for o in exp.options)
-        self.tokens = np.empty((exp.horizon, paths), dtype=np.float32) if checked and not totals_only else None
+        self.tokens = self.empty((exp.horizon, paths), np.float32) if checked and not totals_only else None
         self.events = 0
 
     def _allocate(self, opt_index: int, oc: _OptionChunk) -> OptionResult:
-        opt, months, paths = self.exp.options[opt_index], self.exp.horizon, self.paths
-        months_over = np.empty(paths, dtype=np.int16) if oc.months_over is not None else None
+        opt, months, paths, empty = self.exp.options[opt_index], self.exp.horizon, self.paths, self.empty
+        months_over = empty(paths, np.int16) if oc.months_over is not None else None
         if self.totals_only:
-            return OptionResult(opt.name, opt.kind, None, np.empty(paths), [],
-                                worst_month=np.empty(paths, dtype=np.float32),
+            return OptionResult(opt.name, opt.kind, None, empty(paths), [],
+                                worst_month=empty(paths, np.float32),
                                 months_over_budget=months_over)
         return OptionResult(
             name=opt.name, kind=opt.kind,
-            by_month=np.empty((months, paths), dtype=np.float32),
-            totals=np.empty(paths),
-            lines=[LineResult(item, cat, np.empty(paths), np.zeros(months),
-                              np.empty((months, paths), dtype=np.float32) if self.keep else None)
+            by_month=empty((months, paths), np.float32),
+            totals=empty(paths),
+            lines=[LineResult(item, cat, empty(paths), np.zeros(months),
+                              empty((months, paths), np.float32) if self.keep else None)
                    for item, cat in oc.lines],
-            worst_month=np.empty(paths, dtype=np.float32),
-            gpu_totals=np.empty(paths) if oc.gpu_totals is not None else None,
+            worst_month=empty(paths, np.float32),
+            gpu_totals=empty(paths) if oc.gpu_totals is not None else None,
             months_over_budget=months_over,
-            metrics={k: np.empty((months, paths), dtype=np.float32) for k in oc.metrics},
+            metrics={k: empty((months, paths), np.float32) for k in oc.metrics},
         )
 
-    def add(self, blocks: range, chunk: _Chunk) -> int:
-        """Store a chunk; returns the number of paths stored so far."""
+    def columns(self, blocks: range) -> slice:
+        start = sum(self.sizes[: blocks.start])
+        return slice(start, start + sum(self.sizes[b] for b in blocks))
+
+    def add(self, blocks: range, chunk: _Chunk, stored: bool = False) -> int:
+        """Take in a chunk, its per-path arrays too unless a worker ``stored`` them already;
+        returns the number of paths stored so far."""
         if not self.options:
             self.options = [self._allocate(i, oc) for i, oc in enumerate(chunk.options)]
-        start = sum(self.sizes[: blocks.start])
-        stop = start + sum(self.sizes[b] for b in blocks)
-        cols = slice(start, stop)
         for res, oc in zip(self.options, chunk.options, strict=True):
             if not self.totals_only and [(ln.item, ln.category) for ln in res.lines] != oc.lines:
                 raise RuntimeError(f"option {res.name!r} priced different lines in two chunks")
-            _store(res, oc, cols)
-        if self.tokens is not None and chunk.tokens is not None:
-            self.tokens[:, cols] = chunk.tokens
+            for line, sums in zip(res.lines, oc.line_sums, strict=True):
+                for block_sum in sums:  # in block order, whatever the chunking
+                    line.mean_by_month += block_sum
         self.events += chunk.ops_events
-        for key, values in chunk.inputs.items():
-            if key not in self.inputs:
-                self.inputs[key] = np.empty(self.paths)
+        cols = self.columns(blocks)
+        for key, values in self.store(blocks, chunk, stored).items():
+            self.inputs[key] = self.empty(self.paths)
             self.inputs[key][cols] = values
-        return stop
+        return int(cols.stop)
+
+    def store(self, blocks: range, chunk: _Chunk, inputs_only: bool = False) -> dict[str, Array]:
+        """Write a chunk's per-path arrays into their columns (in a worker: into shared memory);
+        returns the sampled inputs that have no array yet (only the parent may allocate one)."""
+        cols = self.columns(blocks)
+        if not inputs_only:
+            for res, oc in zip(self.options, chunk.options, strict=True):
+                _store(res, oc, cols)
+            if self.tokens is not None and chunk.tokens is not None:
+                self.tokens[:, cols] = chunk.tokens
+        new = {}
+        for key, values in chunk.inputs.items():
+            if key in self.inputs:
+                self.inputs[key][cols] = values
+            else:
+                new[key] = values
+        return new
+
+    def store_in_worker(self, blocks: range, chunk: _Chunk) -> _Chunk:
+        """Store a chunk from a worker; what goes back to the parent: line names, block sums,
+        events and any input without an array yet (kilobytes, where the chunk is megabytes)."""
+        new = self.store(blocks, chunk)
+        empty = np.empty(0)
+        return _Chunk([_OptionChunk(oc.lines, empty, np.empty(0, np.float32), None, line_sums=oc.line_sums)
+                       for oc in chunk.options], new, None, chunk.ops_events)
 
 
 def _store(res: OptionResult, oc: _OptionChunk, cols: slice) -> None:
@@ -238,8 +287,6 @@ def _store(res: OptionResult, oc: _OptionChunk, cols: slice) -> None:
         res.by_month[:, cols] = oc.by_month
     for j, line in enumerate(res.lines):
         line.totals[cols] = oc.line_totals[j]
-        for block_sum in oc.line_sums[j]:  # in block order, whatever the chunking
-            line.mean_by_month += block_sum
         if line.by_month is not None and oc.line_by_month is not None:
             line.by_month[:, cols] = oc.line_by_month[j]
     if res.gpu_totals is not None and oc.gpu_totals is not None:
@@ -252,7 +299,7 @@ def run(
     exp: Experiment,
     paths: int | None = None,
     seed: int | None = None,
-    workers: int = 1,
+    workers: int | str = 1,
     chunk_paths: int = DEFAULT_CHUNK_PATHS,
     progress: Callable[[int, int], None] | None = None,
     ops: str | None = None,
@@ -263,33 +310,39 @@ def run(
     the experiment's operations engine ("vectorized" or "des"). ``totals_only`` keeps per-path
     totals, worst months and months over budget alone (a stress scenario's re-run needs no more).
     ``line_bands`` overrides the file's ``experiment.line_bands`` (a sweep point draws none).
-    Raises MemoryLimit, before allocating, when the result would not fit in memory."""
+    ``workers`` is a count or "auto" (auto_workers_for). Raises MemoryLimit, before allocating,
+    when the result would not fit in memory."""
     t0 = time.perf_counter()
     paths = exp.experiment.paths if paths is None else int(paths)
     seed = exp.experiment.seed if seed is None else int(seed)
     if paths < 1:
         raise ValueError("paths must be >= 1")
-    if workers < 1:
-        raise ValueError("workers must be >= 1")
+    if workers != "auto" and (not isinstance(workers, int) or workers < 1):
+        raise ValueError(f'workers must be "auto" or a whole number >= 1, got {workers!r}')
     ops_engine = ops or exp.experiment.ops
     if ops_engine not in ("vectorized", "des"):
         raise ValueError(f'ops must be "vectorized" or "des", got {ops_engine!r}')
     band_setting = exp.experiment.line_bands if line_bands is None else line_bands
     keep = not totals_only and (band_setting is True or (band_setting == "auto" and paths <= AUTO_LINE_BAND_PATHS))
+    if workers == "auto":
+        workers = auto_workers_for(exp, paths, keep, totals_only, min(chunk_paths, paths))
+    assert isinstance(workers, int)
     check_fits(estimate(exp, keep, totals_only, workers, min(chunk_paths, paths)), paths)
     if ops_engine == "des" and any(o.kind == "self_hosted" and o.ops is not None for o in exp.options):
         chunk_paths = BLOCK_PATHS  # SimPy is slow per path: spread it over the workers finely
-    plan = chunk_plan(paths, chunk_paths)
+    plan = chunk_plan(paths, chunk_paths, workers)
     choices = choose_setups(exp, seed, paths)
     exp = with_setups(exp, choices)
     reserved = sized_reservations(exp, seed, paths)
     tasks = [(seed, blocks, paths, keep, reserved, ops_engine, totals_only) for blocks in plan]
-    collector = _Collector(exp, paths, keep, totals_only)
-    if workers == 1:
+    parallel = workers > 1 and len(tasks) > 1
+    collector = _Collector(exp, paths, keep, totals_only, shared=parallel)
+    if not parallel:
         _collect((simulate_chunk(exp, *task) for task in tasks), plan, collector, progress)
-    else:
-        with worker_pool(min(workers, len(tasks)), _init_worker, (exp,)) as pool:
-            _collect(pool.imap(_worker, tasks), plan, collector, progress)
+    else:  # the first block here shows the arrays to allocate (shared); workers store the rest
+        _collect([simulate_chunk(exp, *tasks[0])], plan[:1], collector, progress)
+        with worker_pool(min(workers, len(tasks) - 1), _init_worker, (exp, collector)) as pool:
+            _collect(pool.imap(_worker, tasks[1:]), plan[1:], collector, progress, stored=True)
     for res in collector.options:
         for line in res.lines:
             line.mean_by_month /= paths
@@ -305,9 +358,9 @@ def run(
 
 
 def _collect(chunks: Iterable[_Chunk], plan: list[range], collector: _Collector,
-             progress: Callable[[int, int], None] | None) -> None:
+             progress: Callable[[int, int], None] | None, stored: bool = False) -> None:
     for blocks, chunk in zip(plan, chunks, strict=True):
-        done = collector.add(blocks, chunk)
+        done = collector.add(blocks, chunk, stored)
         if progress is not None:
             progress(done, collector.paths)
 

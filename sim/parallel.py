@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import mmap
 import os
 import signal
 import sys
@@ -17,6 +18,9 @@ from collections.abc import Callable, Iterator
 from multiprocessing import active_children, get_context
 from multiprocessing.pool import Pool
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 _PR_SET_PDEATHSIG = 1
 
@@ -35,6 +39,17 @@ def _start_worker(parent: int, initializer: Callable[..., None] | None, initargs
     _die_with_parent(parent)
     if initializer is not None:
         initializer(*initargs)
+
+
+def shared_empty(shape: tuple[int, ...] | int, dtype: npt.DTypeLike = np.float64) -> np.ndarray:
+    """An array in anonymous shared memory (zero-filled): what a forked worker writes into it, its
+    parent sees, so a worker's results need not be pickled back through a pipe. The mapping has no
+    name and goes with the last process that holds it (no files left behind, even on ``kill -9``)."""
+    dims = (shape,) if isinstance(shape, int) else tuple(shape)
+    dt = np.dtype(dtype)
+    count = int(np.prod(dims, dtype=np.int64))
+    buffer = mmap.mmap(-1, max(count * dt.itemsize, 1))  # MAP_SHARED | MAP_ANONYMOUS
+    return np.frombuffer(buffer, dtype=dt, count=count).reshape(dims)
 
 
 def cpus() -> int:

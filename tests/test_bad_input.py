@@ -193,9 +193,9 @@ def test_all_problems_are_listed(tmp_path: Path, capsys) -> None:
 
 @pytest.mark.parametrize("argv,message", [
     (["run", "X.toml", "--paths", "0"], "--paths must be >= 1"),
-    (["run", "X.toml", "--workers", "two"], "--workers must be a whole number"),
+    (["run", "X.toml", "--workers", "two"], '--workers must be "auto" or a whole number >= 1, got \'two\''),
     (["run", "X.toml", "--seed", "-1"], "--seed must be >= 0"),
-    (["run", "X.toml", "--workers", "auto"], "--workers must be a whole number"),
+    (["capacity", "X.toml", "--workers", "0"], '--workers must be "auto" or a whole number >= 1, got \'0\''),
     (["sweep", "X.toml", "--vary", "a=1,2", "--workers", "0"], '--workers must be "auto" or a whole number >= 1'),
     (["optimize", "X.toml", "--decide", "a=1,2", "--workers", "many"], '--workers must be "auto" or a whole number'),
 ])

@@ -125,23 +125,70 @@ def test_growth_is_exact_when_fixed_and_mean_preserving_when_noisy() -> None:
     assert cost[-1].std() > 0
 
 
+def _same_array(x: np.ndarray | None, y: np.ndarray | None) -> bool:
+    return (x is None and y is None) or (x is not None and y is not None and np.array_equal(x, y))
+
+
 def _assert_same(a: sim.Result, b: sim.Result) -> None:
+    """Every per-path array, every mean and every input the same to the bit."""
     for x, y in zip(a.options, b.options, strict=True):
-        assert np.array_equal(x.by_month, y.by_month)
-        assert np.array_equal(x.totals, y.totals)
+        for field in ("by_month", "totals", "worst_month", "months_over_budget", "gpu_totals"):
+            assert _same_array(getattr(x, field), getattr(y, field)), (x.name, field)
+        assert x.metrics.keys() == y.metrics.keys()
+        assert all(np.array_equal(x.metrics[k], y.metrics[k]) for k in x.metrics), x.name
         for lx, ly in zip(x.lines, y.lines, strict=True):
             assert np.array_equal(lx.mean_by_month, ly.mean_by_month)
             assert np.array_equal(lx.totals, ly.totals)
+            assert _same_array(lx.by_month, ly.by_month), (x.name, lx.item)
+    assert _same_array(a.result.tokens, b.result.tokens)
     assert a.inputs.keys() == b.inputs.keys()
     assert all(np.array_equal(a.inputs[k], b.inputs[k]) for k in a.inputs)
 
 
 def test_results_do_not_depend_on_chunking_or_workers() -> None:
+    """Workers store their chunks in shared memory: every array comes out as one process makes it
+    (the article's checked fleet keeps monthly tokens; line bands keep per-line months)."""
     exp = sim.load_experiment(EXPERIMENTS / "article_uncertain.toml")
-    paths = 2 * BLOCK_PATHS + 123  # a partial last block
-    ref = sim.run(exp, paths=paths, chunk_paths=BLOCK_PATHS)
-    _assert_same(ref, sim.run(exp, paths=paths, chunk_paths=3 * BLOCK_PATHS))
-    _assert_same(ref, sim.run(exp, paths=paths, chunk_paths=BLOCK_PATHS, workers=2))
+    paths = 3 * BLOCK_PATHS + 123  # a partial last block
+    ref = sim.run(exp, paths=paths, chunk_paths=BLOCK_PATHS, line_bands=True)
+    assert ref.result.tokens is not None and any(o.months_over_budget is not None for o in ref.options)
+    _assert_same(ref, sim.run(exp, paths=paths, chunk_paths=3 * BLOCK_PATHS, line_bands=True))
+    for workers in (2, 3):
+        _assert_same(ref, sim.run(exp, paths=paths, chunk_paths=BLOCK_PATHS, workers=workers, line_bands=True))
+
+
+def test_with_workers_the_first_chunk_is_one_block_and_every_worker_gets_a_chunk() -> None:
+    from sim.engine import chunk_plan
+
+    five = 4 * BLOCK_PATHS + 100  # five seed blocks, the last partial
+    assert chunk_plan(five, 4 * BLOCK_PATHS) == [range(0, 4), range(4, 5)]
+    assert chunk_plan(five, 4 * BLOCK_PATHS, workers=2) == [range(0, 1), range(1, 3), range(3, 5)]
+    assert chunk_plan(five, 4 * BLOCK_PATHS, workers=8) == [range(0, 1)] + [range(b, b + 1) for b in range(1, 5)]
+    assert chunk_plan(BLOCK_PATHS, 4 * BLOCK_PATHS, workers=2) == [range(0, 1)]  # one block: no workers
+    many = chunk_plan(40 * BLOCK_PATHS, 4 * BLOCK_PATHS, workers=2)
+    assert many[:2] == [range(0, 1), range(1, 5)] and many[-1] == range(37, 40) and len(many) == 11
+
+
+def test_auto_workers_are_one_per_cpu_within_the_blocks_and_the_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sim import engine, parallel
+    from sim.memory import BASELINE_BYTES, USABLE_SHARE, estimate
+
+    exp = sim.load_experiment(EXPERIMENTS / "article_uncertain.toml")
+    monkeypatch.setattr(parallel, "cpus", lambda: 8)
+    monkeypatch.setattr(engine, "available_bytes", lambda: 1e12)
+    chunk = 4 * BLOCK_PATHS
+    assert engine.auto_workers_for(exp, 100_000, False, False, chunk) == 8  # one per CPU
+    assert engine.auto_workers_for(exp, 3 * BLOCK_PATHS, False, False, chunk) == 2  # blocks after the first
+    assert engine.auto_workers_for(exp, 100, False, False, chunk) == 1
+    one = estimate(exp, False, False, 1, chunk)
+    per_worker = one.fixed - BASELINE_BYTES
+    # memory for the result and exactly three workers' chunks: three
+    room = one.bytes(100_000) + 2 * per_worker + 1.0
+    monkeypatch.setattr(engine, "available_bytes", lambda: room / USABLE_SHARE)
+    assert engine.auto_workers_for(exp, 100_000, False, False, chunk) == 3
+    assert sim.run(exp, paths=3 * BLOCK_PATHS, workers="auto").result.workers == 2
+    with pytest.raises(ValueError, match='workers must be "auto" or a whole number >= 1, got 0'):
+        sim.run(exp, paths=10, workers=0)
 
 
 def test_same_seed_same_numbers_other_seed_other_numbers(base_doc) -> None:

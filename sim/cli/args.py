@@ -111,7 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--paths", type=positive("--paths"), help="Monte Carlo paths (default: the file's)")
     run.add_argument("--seed", type=whole("--seed", 0), help="root seed (default: the file's)")
     run.add_argument("--out", help="report folder (default: reports/<experiment name>)")
-    run.add_argument("--workers", type=positive("--workers"), default=1, help="processes (default 1)")
+    run.add_argument("--workers", type=workers_or_auto("--workers"), default="auto",
+                     help=f"processes (default {AUTO_WORKERS_HELP.format('seed block')}; "
+                          "results do not depend on it)")
     run.add_argument("--chunk-paths", type=positive("--chunk-paths"), default=None,
                      help="paths per chunk (memory bound; results do not depend on it)")
     run.add_argument("--precision", type=share_arg, default=None,
@@ -131,7 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     cap.add_argument("--seed", type=whole("--seed", 0), default=None, help="root seed (default: the file's)")
     cap.add_argument("--out", help="folder for capacity.csv and capacity.txt "
                      "(default: reports/<experiment name>-capacity)")
-    cap.add_argument("--workers", type=positive("--workers"), default=1, help="processes (default 1)")
+    cap.add_argument("--workers", type=workers_or_auto("--workers"), default="auto",
+                     help=f"processes (default {AUTO_WORKERS_HELP.format('seed block')})")
     cap.add_argument("--ops", choices=["vectorized", "des"], default=None,
                      help="operations engine for [options.ops] (default: the file's experiment.ops)")
     cap.add_argument("--quiet", action="store_true", help="no progress bar and no printed plan")
@@ -204,7 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="time the engine on the fixed benchmark experiment")
     bench.add_argument("--paths", type=positive("--paths"), nargs="+", default=None,
                        help="sizes (default 100,000 and 1,000,000)")
-    bench.add_argument("--workers", type=positive("--workers"), default=1)
+    bench.add_argument("--workers", type=workers_or_auto("--workers"), default=1,
+                       help='processes (default 1, the figures to compare; "auto" as `tcosim run` by default)')
     bench.add_argument("--repeat", type=positive("--repeat"), default=3,
                        help="fresh processes per size; the median is shown (default 3)")
     variant = bench.add_mutually_exclusive_group()
