@@ -10,7 +10,7 @@ import pytest
 
 import sim
 from sim.report import axes
-from sim.report.charts import write_charts
+from sim.report.chart_set import write_charts
 
 EXPERIMENTS = sorted(Path("experiments").glob("*.toml"))
 
@@ -29,6 +29,31 @@ def test_every_chart_is_drawn_whole(path: Path, tmp_path: Path, strict: None) ->
     for name in charts.values():
         png = tmp_path / Path(name).name
         assert png.stat().st_size > 5_000, png  # a drawn chart, not an empty canvas
+
+
+def test_charts_drawn_by_workers_are_the_ones_one_process_draws(tmp_path: Path) -> None:
+    """With several workers the first charts are drawn in forked processes while the parent works
+    out the sensitivity and the value of information: the same files, byte for byte."""
+    exp = sim.load_experiment("experiments/ops_on_call.toml")
+    one, two = sim.run(exp, paths=600, seed=3), sim.run(exp, paths=600, seed=3, workers=2)
+    a = write_charts(one, one.percentiles(), tmp_path / "one")
+    b = write_charts(two, two.percentiles(), tmp_path / "two")
+    assert a == b and {"tornado", "availability", "monthly_fan"} <= set(a)
+    for name in a.values():
+        file = Path(name).name
+        assert (tmp_path / "one" / file).read_bytes() == (tmp_path / "two" / file).read_bytes(), file
+
+
+def test_an_error_beside_the_chart_workers_stops_them_and_propagates(tmp_path: Path) -> None:
+    from multiprocessing import active_children
+
+    from sim.report.chart_set import charts_drawn
+
+    study = sim.run(sim.load_experiment("experiments/article_baseline.toml"), paths=200, seed=3, workers=2)
+    before = set(active_children())
+    with pytest.raises(RuntimeError, match="disk full"), charts_drawn(study, study.percentiles(), tmp_path):
+        raise RuntimeError("disk full")
+    assert set(active_children()) <= before
 
 
 def test_layout_check_catches_clipped_text_and_nan_axes(tmp_path: Path, strict: None) -> None:

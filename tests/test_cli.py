@@ -71,7 +71,7 @@ def test_failed_write_keeps_the_previous_report(tmp_path: Path, monkeypatch) -> 
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("sim.report.writer.write_charts", boom)
+    monkeypatch.setattr("sim.report.writer.charts_drawn", boom)
     assert main(["run", exp, "--out", str(out), "--paths", "7", "--quiet"]) == 1
     after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     assert after == before

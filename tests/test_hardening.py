@@ -128,13 +128,13 @@ def test_a_kill_during_the_write_leaves_the_old_report_and_the_next_run_cleans_u
     out = tmp_path / "rep"
     assert _run(out) == 0
     before = _files(out)
-    # a writer that stops in the middle of its charts, after the tables are written
+    # a writer that stops at its charts, in the half-written folder
     proc = _spawn(f"""
         import time, sim.report.writer as w
         def stall(*a, **k):
             open({str(tmp_path / 'stalled')!r}, 'w').close()
             time.sleep(600)
-        w.write_charts = stall
+        w.charts_drawn = stall
         from sim.cli import main
         raise SystemExit(main(["run", {BASELINE!r}, "--out", {str(out)!r}, "--paths", "40", "--quiet"]))
     """)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import matplotlib
 
@@ -33,14 +32,8 @@ from sim.report.axes import (  # noqa: E402
     suptitle,
     title,
 )
-from sim.report.capacity_charts import capacity_chart, capacity_options, utilization_chart  # noqa: E402
-from sim.report.ops_charts import availability_chart, engineer_chart, frontier_chart, ops_options  # noqa: E402
-from sim.report.switch import switch_chart  # noqa: E402
-from sim.report.voi import voi_chart  # noqa: E402
 from sim.result import Result  # noqa: E402
 
-if TYPE_CHECKING:
-    from sim.study import Study
 
 def _draw_band(ax, bands, option, metric, levels, color, label=None) -> None:
     months = np.arange(1, band_months(bands, option, metric) + 1)
@@ -300,73 +293,3 @@ def scenario_chart(result: Result, scenarios: list[tuple[str, Result]], path: Pa
     rows = math.ceil(len(labels) / ncol)
     fig.tight_layout(rect=(0, (0.2 + 0.2 * rows) / fig.get_figheight(), 1, 1))
     save(fig, path)
-
-
-#: the charts a forked worker draws (set in the parent before the fork; lambdas need no pickling)
-_PENDING: dict[str, tuple[str, Callable[[Path], None]]] = {}
-
-
-def _draw_one(task: tuple[str, str]) -> str:
-    key, folder = task
-    name, draw = _PENDING[key]
-    draw(Path(folder) / name)
-    return key
-
-
-def _draw_all(charts: dict[str, tuple[str, Callable[[Path], None]]], folder: Path, workers: int,
-              progress: Callable[[int, int], None]) -> None:
-    """Draw every chart: in forked workers when the run had several (the charts are independent
-    and matplotlib is single-threaded), else one after the other."""
-    if workers <= 1 or len(charts) < 3:
-        for k, (name, draw) in enumerate(charts.values()):
-            draw(folder / name)
-            progress(k + 1, len(charts))
-        return
-    from sim.parallel import worker_pool
-
-    _PENDING.clear()
-    _PENDING.update(charts)
-    try:
-        with worker_pool(min(workers, len(charts))) as pool:
-            for k, _ in enumerate(pool.imap_unordered(_draw_one, [(key, str(folder)) for key in charts])):
-                progress(k + 1, len(charts))
-    finally:
-        _PENDING.clear()
-
-
-def write_charts(study: Study, bands: pd.DataFrame, folder: Path,
-                 progress: Callable[[int, int], None] | None = None) -> dict[str, str]:
-    """Write every chart; returns name -> path relative to the report folder. ``progress(done,
-    total)`` is called after each chart."""
-    result = study.result
-    folder.mkdir(parents=True, exist_ok=True)
-    charts = {
-        "monthly_fan": ("monthly_fan.png", lambda p: fan_chart(result, bands, p)),
-        "monthly_fan_shared": ("monthly_fan_shared.png", lambda p: fan_chart(result, bands, p, shared=True)),
-        "cumulative": ("cumulative.png", lambda p: cumulative_chart(result, bands, p)),
-        "total": ("total_distribution.png", lambda p: total_chart(result, p)),
-        "lines": ("cost_lines.png", lambda p: lines_chart(result, p)),
-    }
-    if capacity_options(result):
-        charts["capacity"] = ("capacity.png", lambda p: capacity_chart(result, bands, p))
-        charts["utilization"] = ("utilization.png", lambda p: utilization_chart(result, bands, p))
-    if study.scenarios:
-        charts["scenarios"] = ("scenarios.png", lambda p: scenario_chart(result, study.scenarios, p))
-    if any("on_self_hosted" in o.metrics for o in result.options):
-        charts["switch"] = ("switch.png", lambda p: switch_chart(result, p))
-    summary = study.summary()
-    charts["risk"] = ("tail_risk.png", lambda p: risk_chart(result, summary, p))
-    sens = study.sensitivity()
-    if len(sens):
-        charts["tornado"] = ("tornado.png", lambda p: tornado_chart(result, sens, p))
-    voi = study.value_of_information() if len(result.options) >= 2 else None
-    if voi is not None and len(voi) > 1 and voi.value.iloc[0] > 0 and (voi.value.iloc[1:] > 0).any():
-        charts["voi"] = ("value_of_information.png", lambda p: voi_chart(result, voi, p))
-    if ops_options(result):
-        charts["availability"] = ("availability.png", lambda p: availability_chart(result, bands, p))
-        charts["frontier"] = ("frontier.png", lambda p: frontier_chart(result, p))
-        if any("engineer_hours_upgrades" in o.metrics for o in result.options):
-            charts["engineers"] = ("engineer_hours.png", lambda p: engineer_chart(result, p))
-    _draw_all(charts, folder, result.workers, progress or (lambda done, total: None))
-    out = {key: f"charts/{name}" for key, (name, _) in charts.items()}
-    return out

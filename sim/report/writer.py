@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from sim.progress import Progress, quiet
-from sim.report.charts import write_charts
+from sim.report.chart_set import charts_drawn
 from sim.report.content import build_document
 from sim.report.document import to_html, to_markdown
 from sim.report.folder import output_folder
@@ -94,9 +94,11 @@ def write_report(study: Study, out_dir: Path, wall_time: float | None = None,
     interrupted or failed write leaves the previous report intact and no temporary folder."""
     progress = progress or quiet()
     with output_folder(out_dir, manifest(study, wall_time)) as tmp:
-        bands, summary = write_tables(study, tmp)
         progress.stage("charts", "charts")
-        charts = write_charts(study, bands, tmp / "charts", progress)
+        # with several workers the first charts are drawn while the tables (sensitivity, value of
+        # information) are computed and written
+        with charts_drawn(study, study.percentiles(), tmp / "charts", progress) as charts:
+            _, summary = write_tables(study, tmp)
         progress.stage("writing")
         doc = build_document(study, summary, charts, wall_time)
         (tmp / "report.md").write_text(to_markdown(doc), encoding="utf-8")
