@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -20,15 +18,16 @@ import numpy.typing as npt
 from sim.capacity.choose import Choice, choose
 from sim.capacity.config import spares
 from sim.capacity.sizing import Setup, size
+from sim.collect import Chunk, Collector, OptionChunk
 from sim.config import Experiment, SelfHostedOption, option_index
 from sim.correlations import CorrelationGroup, build_groups
 from sim.errors import ExperimentError
 from sim.memory import BASELINE_BYTES, USABLE_SHARE, available_bytes, check_fits, estimate
 from sim.options import PricingContext, price_option
 from sim.options.staged import price_staged, staged_parts
-from sim.parallel import auto_workers, shared_empty, worker_pool
+from sim.parallel import auto_workers, worker_pool
 from sim.pricing import Cost, LineSet
-from sim.result import LineResult, OptionResult, Result
+from sim.result import Result
 from sim.scenario import BLOCK_PATHS, Scenario, block_sizes
 from sim.shocks import shock_windows
 from sim.switch_config import StagedOption
@@ -49,39 +48,17 @@ CHOICE_PATHS = 2048
 AUTO_LINE_BAND_PATHS = 20_000
 
 
-@dataclass
-class _OptionChunk:
-    lines: list[tuple[str, str]]  # (item, category), as the pricer named them
-    totals: Array
-    worst_month: npt.NDArray[np.float32]  # (n,) the dearest month of each path, as by_month holds it
-    months_over: npt.NDArray[np.int16] | None
-    by_month: npt.NDArray[np.float32] | None = None  # (months, n), month-major (None when totals_only)
-    line_totals: list[Array] = field(default_factory=list)
-    line_sums: list[Array] = field(default_factory=list)  # per line: (blocks, months) sums
-    line_by_month: list[npt.NDArray[np.float32]] | None = None
-    gpu_totals: Array | None = None
-    metrics: dict[str, npt.NDArray[np.float32]] = field(default_factory=dict)  # (months, n) each
-
-
-@dataclass
-class _Chunk:
-    options: list[_OptionChunk]
-    inputs: dict[str, Array]
-    tokens: npt.NDArray[np.float32] | None  # (months, n) input + output tokens per month
-    ops_events: int = 0  # DES events processed
-
-
 def correlation_groups(exp: Experiment) -> list[CorrelationGroup]:
     """The experiment's correlation matrices (validated when the file was loaded)."""
     return build_groups(exp)
 
 
 def _option_chunk(lines: LineSet, metrics: dict[str, Array], shape: tuple[int, int], slices: list[slice],
-                  budget: float | None, keep_lines: bool, totals_only: bool) -> _OptionChunk:
+                  budget: float | None, keep_lines: bool, totals_only: bool) -> OptionChunk:
     total = lines.total(shape)
     monthly = total.astype(np.float32)  # the monthly cost as kept: worst month and budget read it
     months_over = (monthly > np.float32(budget)).sum(axis=0).astype(np.int16) if budget else None
-    out = _OptionChunk(lines.names(), total.sum(axis=0), monthly.max(axis=0), months_over)
+    out = OptionChunk(lines.names(), total.sum(axis=0), monthly.max(axis=0), months_over)
     if totals_only:
         return out
     out.by_month = monthly
@@ -97,7 +74,7 @@ def _option_chunk(lines: LineSet, metrics: dict[str, Array], shape: tuple[int, i
 
 def simulate_chunk(exp: Experiment, seed: int, blocks: range, paths: int, keep_lines: bool,
                    reserved_gpus: dict[int, float] | None = None, ops_engine: str = "vectorized",
-                   totals_only: bool = False) -> _Chunk:
+                   totals_only: bool = False) -> Chunk:
     """Sample the scenario for ``blocks`` and price every option on it (common random numbers).
     ``totals_only`` returns per-path totals, worst month and months over budget alone."""
     sc = Scenario(seed, blocks, paths, exp.horizon, exp.market, correlation_groups(exp),
@@ -106,7 +83,7 @@ def simulate_chunk(exp: Experiment, seed: int, blocks: range, paths: int, keep_l
     ctx = PricingContext(sc, tokens, exp.experiment.hours_per_month, exp, reserved_gpus or {}, ops_engine)
     budget = exp.budget.monthly if exp.budget is not None else None
     slices = sc.block_slices()
-    out: list[_OptionChunk | None] = [None] * len(exp.options)
+    out: list[OptionChunk | None] = [None] * len(exp.options)
     held = staged_parts(exp)  # options a staged plan is made of: their lines wait for it
     priced = {}
     with np.errstate(over="ignore", invalid="ignore"):  # run() refuses non-finite totals by name
@@ -124,8 +101,8 @@ def simulate_chunk(exp: Experiment, seed: int, blocks: range, paths: int, keep_l
                 out[i] = _option_chunk(lines, metrics, ctx.shape, slices, budget, keep_lines, totals_only)
     done = [o for o in out if o is not None]
     if totals_only:
-        return _Chunk(done, {}, None, ctx.ops_events)
-    return _Chunk(done, sc.inputs, (tokens.input + tokens.output).astype(np.float32), ctx.ops_events)
+        return Chunk(done, {}, None, ctx.ops_events)
+    return Chunk(done, sc.inputs, (tokens.input + tokens.output).astype(np.float32), ctx.ops_events)
 
 
 def _path_totals(cost: Cost, shape: tuple[int, int]) -> Array:
@@ -157,15 +134,15 @@ def _block_month_sums(cost: Cost, shape: tuple[int, int], slices: list[slice]) -
 
 
 _WORKER_EXP: Experiment | None = None
-_WORKER_COLLECTOR: _Collector | None = None
+_WORKER_COLLECTOR: Collector | None = None
 
 
-def _init_worker(exp: Experiment, collector: _Collector) -> None:
+def _init_worker(exp: Experiment, collector: Collector) -> None:
     global _WORKER_EXP, _WORKER_COLLECTOR
     _WORKER_EXP, _WORKER_COLLECTOR = exp, collector
 
 
-def _worker(args: tuple[int, range, int, bool, dict[int, float], str, bool]) -> _Chunk:
+def _worker(args: tuple[int, range, int, bool, dict[int, float], str, bool]) -> Chunk:
     """Simulate a chunk and store it in the parent's shared arrays; return the small rest."""
     assert _WORKER_EXP is not None and _WORKER_COLLECTOR is not None
     return _WORKER_COLLECTOR.store_in_worker(args[1], simulate_chunk(_WORKER_EXP, *args))
@@ -191,108 +168,6 @@ def auto_workers_for(exp: Experiment, paths: int, keep: bool, totals_only: bool,
     per_worker = one.fixed - BASELINE_BYTES
     room = USABLE_SHARE * available_bytes() - one.bytes(paths) + per_worker
     return auto_workers(max(1, len(block_sizes(paths)) - 1), per_worker, room)
-
-
-class _Collector:
-    """Gathers chunks into per-option arrays, allocated when the first chunk shows what the pricers
-    produced (line names and categories, metric names)."""
-
-    def __init__(self, exp: Experiment, paths: int, keep: bool, totals_only: bool, shared: bool = False) -> None:
-        self.exp, self.paths, self.keep, self.totals_only = exp, paths, keep, totals_only
-        # shared: the per-path arrays live in shared memory, and forked workers store their chunks there
-        self.empty: Callable[..., Any] = shared_empty if shared else np.empty
-        self.sizes = block_sizes(paths)
-        self.options: list[OptionResult] = []
-        self.inputs: dict[str, Array] = {}
-        # demand per path and month: what a checked fleet's unserved share and GPU plan divide by
-        checked = any(getattr(o, "checked", False) for o in exp.options)
-        self.tokens = self.empty((exp.horizon, paths), np.float32) if checked and not totals_only else None
-        self.events = 0
-
-    def _allocate(self, opt_index: int, oc: _OptionChunk) -> OptionResult:
-        opt, months, paths, empty = self.exp.options[opt_index], self.exp.horizon, self.paths, self.empty
-        months_over = empty(paths, np.int16) if oc.months_over is not None else None
-        if self.totals_only:
-            return OptionResult(opt.name, opt.kind, None, empty(paths), [],
-                                worst_month=empty(paths, np.float32),
-                                months_over_budget=months_over)
-        return OptionResult(
-            name=opt.name, kind=opt.kind,
-            by_month=empty((months, paths), np.float32),
-            totals=empty(paths),
-            lines=[LineResult(item, cat, empty(paths), np.zeros(months),
-                              empty((months, paths), np.float32) if self.keep else None)
-                   for item, cat in oc.lines],
-            worst_month=empty(paths, np.float32),
-            gpu_totals=empty(paths) if oc.gpu_totals is not None else None,
-            months_over_budget=months_over,
-            metrics={k: empty((months, paths), np.float32) for k in oc.metrics},
-        )
-
-    def columns(self, blocks: range) -> slice:
-        start = sum(self.sizes[: blocks.start])
-        return slice(start, start + sum(self.sizes[b] for b in blocks))
-
-    def add(self, blocks: range, chunk: _Chunk, stored: bool = False) -> int:
-        """Take in a chunk, its per-path arrays too unless a worker ``stored`` them already;
-        returns the number of paths stored so far."""
-        if not self.options:
-            self.options = [self._allocate(i, oc) for i, oc in enumerate(chunk.options)]
-        for res, oc in zip(self.options, chunk.options, strict=True):
-            if not self.totals_only and [(ln.item, ln.category) for ln in res.lines] != oc.lines:
-                raise RuntimeError(f"option {res.name!r} priced different lines in two chunks")
-            for line, sums in zip(res.lines, oc.line_sums, strict=True):
-                for block_sum in sums:  # in block order, whatever the chunking
-                    line.mean_by_month += block_sum
-        self.events += chunk.ops_events
-        cols = self.columns(blocks)
-        for key, values in self.store(blocks, chunk, stored).items():
-            self.inputs[key] = self.empty(self.paths)
-            self.inputs[key][cols] = values
-        return int(cols.stop)
-
-    def store(self, blocks: range, chunk: _Chunk, inputs_only: bool = False) -> dict[str, Array]:
-        """Write a chunk's per-path arrays into their columns (in a worker: into shared memory);
-        returns the sampled inputs that have no array yet (only the parent may allocate one)."""
-        cols = self.columns(blocks)
-        if not inputs_only:
-            for res, oc in zip(self.options, chunk.options, strict=True):
-                _store(res, oc, cols)
-            if self.tokens is not None and chunk.tokens is not None:
-                self.tokens[:, cols] = chunk.tokens
-        new = {}
-        for key, values in chunk.inputs.items():
-            if key in self.inputs:
-                self.inputs[key][cols] = values
-            else:
-                new[key] = values
-        return new
-
-    def store_in_worker(self, blocks: range, chunk: _Chunk) -> _Chunk:
-        """Store a chunk from a worker; what goes back to the parent: line names, block sums,
-        events and any input without an array yet (kilobytes, where the chunk is megabytes)."""
-        new = self.store(blocks, chunk)
-        empty = np.empty(0)
-        return _Chunk([_OptionChunk(oc.lines, empty, np.empty(0, np.float32), None, line_sums=oc.line_sums)
-                       for oc in chunk.options], new, None, chunk.ops_events)
-
-
-def _store(res: OptionResult, oc: _OptionChunk, cols: slice) -> None:
-    res.totals[cols] = oc.totals
-    assert res.worst_month is not None
-    res.worst_month[cols] = oc.worst_month
-    if res.months_over_budget is not None and oc.months_over is not None:
-        res.months_over_budget[cols] = oc.months_over
-    if res.by_month is not None and oc.by_month is not None:
-        res.by_month[:, cols] = oc.by_month
-    for j, line in enumerate(res.lines):
-        line.totals[cols] = oc.line_totals[j]
-        if line.by_month is not None and oc.line_by_month is not None:
-            line.by_month[:, cols] = oc.line_by_month[j]
-    if res.gpu_totals is not None and oc.gpu_totals is not None:
-        res.gpu_totals[cols] = oc.gpu_totals
-    for key, values in oc.metrics.items():
-        res.metrics[key][:, cols] = values
 
 
 def run(
@@ -336,7 +211,7 @@ def run(
     reserved = sized_reservations(exp, seed, paths)
     tasks = [(seed, blocks, paths, keep, reserved, ops_engine, totals_only) for blocks in plan]
     parallel = workers > 1 and len(tasks) > 1
-    collector = _Collector(exp, paths, keep, totals_only, shared=parallel)
+    collector = Collector(exp, paths, keep, totals_only, shared=parallel)
     if not parallel:
         _collect((simulate_chunk(exp, *task) for task in tasks), plan, collector, progress)
     else:  # the first block here shows the arrays to allocate (shared); workers store the rest
@@ -357,7 +232,7 @@ def run(
     return result
 
 
-def _collect(chunks: Iterable[_Chunk], plan: list[range], collector: _Collector,
+def _collect(chunks: Iterable[Chunk], plan: list[range], collector: Collector,
              progress: Callable[[int, int], None] | None, stored: bool = False) -> None:
     for blocks, chunk in zip(plan, chunks, strict=True):
         done = collector.add(blocks, chunk, stored)

@@ -23,7 +23,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("sim.scenario", "sim.workload", "sim.correlations", "sim.shocks", "sim.pricing", "sim.succession"),
     ("sim.options", "sim.capacity", "sim.ops"),  # pricing
     ("sim.plausible", "sim.validate", "sim.loader", "sim.memory"),  # checks before a run
-    ("sim.engine",),
+    ("sim.collect", "sim.engine"),
     ("sim.analysis",),
     ("sim.stress", "sim.sweep", "sim.convergence", "sim.study", "sim.report", "sim.fit", "sim.optimize",
      "sim.voi"),
