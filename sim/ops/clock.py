@@ -95,20 +95,24 @@ def day_shape(peak_to_average: float) -> list[float]:
 def lost_profile(shape: list[float], capacity: float) -> list[float]:
     """Cumulative lost traffic over the day (25 points, hours 0..24) with serving ``capacity`` in
     units of the mean traffic: what the hour's traffic exceeds it by."""
-    cum = [0.0]
+    cum, total = [0.0], 0.0
     for s in shape:
-        cum.append(cum[-1] + max(0.0, s - capacity))
+        if s > capacity:  # else the hour adds 0.0, which leaves the sum as it is
+            total += s - capacity
+        cum.append(total)
     return cum
 
 
 def lost_between(cum: list[float], t0: float, t1: float) -> float:
     """Traffic lost between clock hours ``t0`` and ``t1`` (mean-traffic hours) for a day profile."""
-    def at(t: float) -> float:
-        days, hour = divmod(t, 24.0)
-        h = int(hour)
-        return days * cum[24] + cum[h] + (hour - h) * (cum[h + 1] - cum[h])
-
-    return at(t1) - at(t0) if t1 > t0 else 0.0
+    if not t1 > t0:
+        return 0.0
+    days, hour = divmod(t1, 24.0)
+    h = int(hour)
+    end = days * cum[24] + cum[h] + (hour - h) * (cum[h + 1] - cum[h])
+    days, hour = divmod(t0, 24.0)
+    h = int(hour)
+    return end - (days * cum[24] + cum[h] + (hour - h) * (cum[h + 1] - cum[h]))
 
 
 def lost_between_vec(shape: np.ndarray, capacity: np.ndarray, t0: np.ndarray, t1: np.ndarray) -> np.ndarray:

@@ -12,11 +12,15 @@ take the fleet down. Follow-up work (postmortems, fixes) and upgrade projects sh
 the engineers work through in working-day blocks, so a small team falls behind: this contention is
 what the vectorised twin leaves out. Lost traffic is integrated against the day's traffic shape
 (a shortfall at 3 a.m. loses fewer requests than at the afternoon peak).
+
+It runs on the lean kernel of sim/ops/env.py and team.Backlog: the same events in the same order as
+stock SimPy (``FleetPath.environment`` and ``backlog_store`` switch back; tests compare the two).
 """
 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from collections.abc import Generator as Coroutine
 from typing import Any
 
@@ -25,6 +29,7 @@ import simpy
 from numpy.random import PCG64, Generator, SeedSequence
 
 from sim.ops.clock import lost_between, lost_profile
+from sim.ops.env import FastEnvironment, call_soon
 from sim.ops.inputs import (
     DOWNTIME,
     ENGINEER_WEEK_HOURS,
@@ -42,7 +47,7 @@ from sim.ops.inputs import (
     FleetInputs,
     FleetOutcome,
 )
-from sim.ops.team import BACKLOG, INCIDENT, PATCHING, Draws, Engineers
+from sim.ops.team import BACKLOG, INCIDENT, PATCHING, Backlog, Draws, Engineers
 from sim.scenario import Scenario
 
 #: a SimPy process: yields events (timeouts, requests) until it ends
@@ -54,73 +59,84 @@ class FleetPath:
     every state change (for exact-trace tests and for reading one path's story; sim.ops.scripted
     adds scripted faults, outages and backlog work)."""
 
+    #: the event loop and the backlog; stock SimPy's (simpy.Environment, simpy.Store) give the same
+    #: results event for event, more slowly (tests/test_des_kernel.py checks it)
+    environment: type[simpy.Environment] = FastEnvironment
+    backlog_store: Callable[[simpy.Environment], Any] = Backlog
+
     def __init__(self, fi: FleetInputs, j: int, rng: Generator, trace: list[tuple[float, str]] | None = None) -> None:
         self.fi, self.rng, self.trace = fi, rng, trace
         self.H = fi.hours_per_month
         self.months = fi.months
         self.horizon = self.months * self.H
-        self.required = fi.required[:, j]
-        self.load = fi.load[:, j]
+        self.required: list[float] = fi.required[:, j].tolist()  # Python floats: no numpy scalar per event
+        self.load: list[float] = fi.load[:, j].tolist()
         self.shape = [float(x) for x in fi.shapes[j]]
         self.peak = max(self.shape)
-        self.fleet = self.required + fi.spare
+        self.fleet: list[float] = (fi.required[:, j] + fi.spare).tolist()
+        self.largest_fleet = max(self.fleet)
         self.failure_rate = float(fi.failure_rate[j]) * fi.gpus_per_replica
         self.outage_rate = float(fi.outage_rate[j])
         self.upgrade_rate = float(fi.upgrade_rate[j])
         self.change_rate = float(fi.change_rate[j])
         self.change_failure = float(fi.change_failure[j])
-        self.env = simpy.Environment()
+        self.env = self.environment()
         self.engineers = Engineers(self.env, max(fi.engineers, 1))
-        self.backlog = simpy.Store(self.env)  # follow-ups and upgrade projects, first come first served
+        self.backlog = self.backlog_store(self.env)  # follow-ups and upgrade projects, first come first served
         self.down = 0
         self.pending = 0
         self.outage = 0
         self.impacts: list[float] = []  # shares of requests failing under bad changes now live
         self.last = 0.0
-        self.out = np.zeros((ROWS, self.months))
+        self.out = np.zeros((ROWS, self.months))  # the bulk-drawn changes; run() adds ``acc``
+        self.acc = [[0.0] * self.months for _ in range(ROWS)]  # what events add, one by one
         self.events = 0
         self.counts = {"fault": 0, "change": 0, "outage": 0}
-        self._profiles: dict[float, list[float]] = {}
-        self.diagnosis = Draws(fi.diagnosis, rng)
-        self.replacement = Draws(fi.replacement, rng)
-        self.failover = Draws(fi.failover, rng, 1 / 60)
-        self.outage_len = Draws(fi.outage, rng)
-        self.maintenance = Draws(fi.maintenance, rng)
-        self.restart = Draws(fi.restart, rng, 1 / 60)
-        self.weeks = Draws(fi.upgrade_weeks, rng)
-        self.change_work = Draws(fi.change_hours, rng)
-        self.detection = Draws(fi.detection, rng, 1 / 60)
-        self.impact = Draws(fi.change_impact, rng)
-        self.page_delay = Draws(fi.page_delay, rng)
-        self.mitigation = Draws(fi.mitigation, rng)
-        self.followup = Draws(fi.followup, rng)
+        self._profiles: dict[float, list[float]] = {}  # by capacity rounded to 1e-9
+        self._seen: dict[float, list[float]] = {}  # by exact capacity
+        self.diagnosis = Draws(fi.diagnosis, rng).next
+        self.replacement = Draws(fi.replacement, rng).next
+        self.failover = Draws(fi.failover, rng, 1 / 60).next
+        self.outage_len = Draws(fi.outage, rng).next
+        self.maintenance = Draws(fi.maintenance, rng).next
+        self.restart = Draws(fi.restart, rng, 1 / 60).next
+        self.weeks = Draws(fi.upgrade_weeks, rng).next
+        self.detection = Draws(fi.detection, rng, 1 / 60).next
+        self.impact = Draws(fi.change_impact, rng).next
+        self.page_delay = Draws(fi.page_delay, rng).next
+        self.mitigation = Draws(fi.mitigation, rng).next
+        self.followup = Draws(fi.followup, rng).next
 
     # --- accounting -------------------------------------------------------------------------
     def month(self, t: float) -> int:
-        m = int(t // self.H)
-        if (m + 1) * self.H <= t:  # t // H can round down at an exact boundary
+        H = self.H
+        m = int(t // H)
+        if (m + 1) * H <= t:  # t // H can round down at an exact boundary
             m += 1
-        return min(m, self.months - 1)
+        return m if m < self.months else self.months - 1
 
     def _capacity(self, m: int) -> float:
         """Serving capacity in units of the month's mean traffic."""
         if self.outage:
             return 0.0
         serving = max(0.0, min(self.required[m], self.fleet[m] - self.down) - self.pending)
-        return float(serving / self.load[m])
+        return serving / self.load[m]  # Python floats throughout
 
     def _lost(self, capacity: float, t0: float, t1: float) -> float:
-        key = round(capacity, 9)
-        cum = self._profiles.get(key)
+        cum = self._seen.get(capacity)  # the profile this exact capacity was given before (round is slow)
         if cum is None:
-            cum = self._profiles[key] = lost_profile(self.shape, capacity)
+            key = round(capacity, 9)
+            cum = self._profiles.get(key)
+            if cum is None:
+                cum = self._profiles[key] = lost_profile(self.shape, capacity)
+            self._seen[capacity] = cum
         return lost_between(cum, t0, t1)
 
     def settle(self) -> None:
         """Integrate the traffic lost from the last change of state to now (call before a change):
         what exceeds the serving capacity beyond what the full fleet loses anyway, and the share
         bad changes fail of what is served."""
-        now = self.env.now
+        now = self.env._now
         if now > self.horizon:
             now = self.horizon
         t = self.last
@@ -138,57 +154,58 @@ class FleetPath:
         while t < now:
             m = self.month(t)
             end = now if m == self.months - 1 else min(now, (m + 1) * self.H)
-            capacity, full = self._capacity(m), float(self.required[m] / self.load[m])
+            capacity, full = self._capacity(m), self.required[m] / self.load[m]
             if impact > 0.0 or capacity < self.peak:
                 lost = self._lost(capacity, t, end)
                 short = lost - self._lost(full, t, end) if full < self.peak else lost  # beyond what a full
                 if impact > 0.0:  # fleet loses anyway (the capacity model's shortfall, counted there)
                     short += impact * (self._lost(0.0, t, end) - lost)
-                self.out[DOWNTIME, m] += short
+                self.acc[DOWNTIME][m] += short
             t = end
         self.last = now
 
     def work(self, row: int, hours: float) -> None:
-        self.out[row, self.month(self.env.now)] += hours
+        self.acc[row][self.month(self.env._now)] += hours
 
-    def log(self, event: str) -> None:
+    def log(self, event: str, *args: object) -> None:
+        """Trace ``event % args`` (formatted only when tracing: most paths are not traced)."""
         if self.trace is not None:
-            self.trace.append((self.env.now, event))
+            self.trace.append((self.env._now, event % args if args else event))
 
     def answered_at(self) -> float:
         """When someone is at work on a page raised now (coverage and clock time)."""
-        now = self.env.now
+        now = self.env._now
         return now + self.page_delay() if self.fi.vendor else self.fi.coverage.answered(now, self.page_delay())
 
     def respond(self, hours: float, name: str, what: str = "diagnosis") -> Steps:
         """An engineer (or the vendor) works ``hours`` on an incident once the page is answered."""
-        wait = self.answered_at() - self.env.now
+        wait = self.answered_at() - self.env._now
         if wait > 0:
             yield self.env.timeout(wait)
-        self.log(f"{name}: answered")
+        self.log("%s: answered", name)
         if self.fi.vendor:  # the managed service works it; our engineers only do the follow-up
             yield self.env.timeout(hours)
-            self.log(f"{name}: {what} ends")
+            self.log("%s: %s ends", name, what)
             return
         if not self.engineers.take():
             yield self.engineers.request(INCIDENT)
-        self.log(f"{name}: {what} starts")
+        self.log("%s: %s starts", name, what)
         self.work(H_INCIDENT, hours)
         yield self.env.timeout(hours)
-        self.log(f"{name}: {what} ends")
+        self.log("%s: %s ends", name, what)
         self.engineers.release()
         self.events += 2
 
     # --- GPU faults ---------------------------------------------------------------------------
     def faults(self) -> Steps:
-        peak = self.failure_rate * float(self.fleet.max())
+        peak = self.failure_rate * self.largest_fleet
         while peak > 0:
             yield self.env.timeout(self.rng.exponential(1.0 / peak))
             self.events += 1
-            if self.env.now >= self.horizon:
+            if self.env._now >= self.horizon:
                 return
-            m = self.month(self.env.now)
-            if self.rng.random() < self.fleet[m] / self.fleet.max():  # thinning: this month's fleet
+            m = self.month(self.env._now)
+            if self.rng.random() < self.fleet[m] / self.largest_fleet:  # thinning: this month's fleet
                 self.env.process(self.repair(m))
 
     def repair(self, m: int, serving_hit: bool | None = None) -> Steps:
@@ -200,11 +217,11 @@ class FleetPath:
             serving_hit = bool(self.rng.random() < self.required[m] / self.fleet[m])
         self.counts["fault"] += 1
         name = f"fault {self.counts['fault']}"
-        self.out[N_FAULTS, m] += 1
+        self.acc[N_FAULTS][m] += 1
         self.settle()
         spare_free = self.fleet[m] - self.down - self.required[m] > 0
         self.down += 1
-        self.log(f"{name}: replica down")
+        self.log("%s: replica down", name)
         if serving_hit and spare_free:
             self.pending += 1
             self.env.process(self.take_over(name))
@@ -215,36 +232,36 @@ class FleetPath:
         self.events += 1
         self.settle()
         self.down -= 1
-        self.log(f"{name}: replica replaced")
+        self.log("%s: replica replaced", name)
 
     def take_over(self, name: str) -> Steps:
         yield self.env.timeout(self.failover())
         self.events += 1
         self.settle()
         self.pending -= 1
-        self.log(f"{name}: spare took over")
+        self.log("%s: spare took over", name)
 
     # --- provider outages -----------------------------------------------------------------------
     def outages(self) -> Steps:
         while self.outage_rate > 0:
             yield self.env.timeout(self.rng.exponential(1.0 / self.outage_rate))
-            if self.env.now >= self.horizon:
+            if self.env._now >= self.horizon:
                 return
             self.env.process(self.provider_outage(self.outage_len()))
 
     def provider_outage(self, hours: float) -> Steps:
-        self.out[N_OUTAGES, self.month(self.env.now)] += 1
+        self.acc[N_OUTAGES][self.month(self.env._now)] += 1
         self.counts["outage"] += 1
         name = f"outage {self.counts['outage']}"
         self.settle()
         self.outage += 1
-        self.log(f"{name}: starts")
+        self.log("%s: starts", name)
         self.env.process(self.respond(0.0, name, "status update"))  # answered; nothing of ours to repair
         yield self.env.timeout(hours)
         self.events += 2
         self.settle()
         self.outage -= 1
-        self.log(f"{name}: ends")
+        self.log("%s: ends", name)
         self.backlog.put((self.followup(), H_FOLLOWUP))
 
     # --- changes --------------------------------------------------------------------------------
@@ -259,16 +276,16 @@ class FleetPath:
         count = int(self.rng.poisson(self.change_rate * working))
         at = cov.working_clock(np.sort(self.rng.random(count)) * working)
         months = np.minimum((at // self.H).astype(int), self.months - 1)
-        np.add.at(self.out[N_CHANGES], months, 1.0)
-        np.add.at(self.out[H_CHANGE], months, self.fi.change_hours.sample(self.rng, count))
+        # per month, in the changes' order: what np.add.at would add, in one pass each
+        self.out[N_CHANGES] += np.bincount(months, minlength=self.months)
+        self.out[H_CHANGE] += np.bincount(months, self.fi.change_hours.sample(self.rng, count), self.months)
         fails = self.rng.random(count) < self.change_failure
-        for hour in at[fails]:
-            self.change_at(float(hour), True, booked=True)
+        self.changes_at(at[fails].tolist(), True, booked=True)
         self.events += count
 
     def rollout(self, fails: bool | None = None) -> None:
         """A change goes live; with the change failure rate it causes an incident."""
-        self.out[N_CHANGES, self.month(self.env.now)] += 1
+        self.acc[N_CHANGES][self.month(self.env._now)] += 1
         if fails is None:
             fails = bool(self.rng.random() < self.change_failure)
         if fails:
@@ -277,46 +294,56 @@ class FleetPath:
     def change_at(self, hour: float, fails: bool, impact: float | None = None, booked: bool = False) -> None:
         """Script a change going live at ``hour`` (failing or not; an impact to replay); ``booked``
         when its count is already booked (the drawn changes)."""
-        def later() -> Steps:
-            yield self.env.timeout(hour)
-            if not booked:
-                self.out[N_CHANGES, self.month(self.env.now)] += 1
-            if fails:
-                yield self.env.process(self.bad_change(self.impact() if impact is None else impact))
+        self.changes_at([hour], fails, impact, booked)
 
-        self.env.process(later())
+    def changes_at(self, hours: list[float], fails: bool, impact: float | None = None, booked: bool = False) -> None:
+        """Changes going live ``hours`` from now. Their timers are set, in order, by one urgent event
+        now: where a process started now would set its own (the same event order as a process each)."""
+        def go_live(_event: object) -> None:
+            if not booked:
+                self.acc[N_CHANGES][self.month(self.env._now)] += 1
+            if fails:
+                self.env.process(self.bad_change(self.impact() if impact is None else impact))
+
+        def set_timers(_event: object) -> None:
+            for hour in hours:
+                self.env.timeout(hour).callbacks.append(go_live)
+
+        if hours:
+            call_soon(self.env, set_timers)
 
     def bad_change(self, impact: float) -> Steps:
         """A bad change fails ``impact`` of the requests until it is detected, the page answered,
         the cause found and the change rolled back; then it is followed up."""
         self.counts["change"] += 1
         name = f"bad change {self.counts['change']}"
-        m = self.month(self.env.now)
-        self.out[N_CHANGE_INCIDENTS, m] += 1
+        m = self.month(self.env._now)
+        self.acc[N_CHANGE_INCIDENTS][m] += 1
         self.settle()
         self.impacts.append(impact)
-        self.log(f"{name}: live, failing {100 * impact:.0f}% of requests")
+        self.log("%s: live, failing %.0f%% of requests", name, 100 * impact)
         yield self.env.timeout(self.detection())
-        self.log(f"{name}: detected")
+        self.log("%s: detected", name)
         yield self.env.process(self.respond(self.diagnosis() + self.mitigation(), name, "rollback"))
         self.events += 2
         self.settle()
         self.impacts.remove(impact)
-        self.log(f"{name}: rolled back")
+        self.log("%s: rolled back", name)
         self.backlog.put((self.followup(), H_FOLLOWUP))
 
     # --- patching and upgrades --------------------------------------------------------------------
     def patching(self) -> Steps:
         for m in range(self.months):
             offset = self.fi.maintenance_start
-            start = m * self.H + (self.rng.uniform(0.0, min(168.0, self.H / 2)) if offset is None else offset)
-            yield self.env.timeout(start - self.env.now)
+            # min(168, H/2) * random() is rng.uniform(0, min(168, H/2)): the same draw, without its argument checks
+            start = m * self.H + (min(168.0, self.H / 2) * self.rng.random() if offset is None else offset)
+            yield self.env.timeout(start - self.env._now)
             if not self.engineers.take():
                 yield self.engineers.request(PATCHING)
             self.log("patching starts")
             hours = self.maintenance()
             self.work(H_PATCHING, hours)
-            self.rolling_restart(self.month(self.env.now))
+            self.rolling_restart(self.month(self.env._now))
             yield self.env.timeout(hours)
             self.engineers.release()
             self.log("patching ends")
@@ -341,7 +368,7 @@ class FleetPath:
         while self.upgrade_rate > 0:
             yield self.env.timeout(self.rng.exponential(1.0 / self.upgrade_rate))
             self.events += 1
-            if self.env.now >= self.horizon:
+            if self.env._now >= self.horizon:
                 return
             yield self.backlog.put((self.weeks() * ENGINEER_WEEK_HOURS, H_UPGRADE))
 
@@ -349,17 +376,18 @@ class FleetPath:
         """One engineer's stream of backlog work (follow-ups and upgrades, first come first
         served): a working-day block at a time, at the pace of their working week; an incident
         arriving mid-block waits for it to end. A finished upgrade is deployed: a change."""
+        timeout, engineers, interval = self.env.timeout, self.engineers, self.fi.block_interval_hours
         while True:
             remaining, row = yield self.backlog.get()
             while remaining > 1e-9:
-                if not self.engineers.take():
-                    yield self.engineers.request(BACKLOG)
+                if not engineers.take():
+                    yield engineers.request(BACKLOG)
                 block = min(WORK_BLOCK_HOURS, remaining)
                 self.work(row, block)
-                self.log(f"{'upgrade' if row == H_UPGRADE else 'follow-up'} work: {block:g} h")
-                self.env.timeout(block).callbacks.append(self.engineers.release)  # free at the block's end
+                self.log("%s work: %g h", "upgrade" if row == H_UPGRADE else "follow-up", block)
+                timeout(block).callbacks.append(engineers.release)  # free at the block's end
                 remaining -= block
-                yield self.env.timeout(self.fi.block_interval_hours)  # the next working day
+                yield timeout(interval)  # the next working day
                 self.events += 3
             if row == H_UPGRADE:
                 self.rollout()
@@ -373,6 +401,7 @@ class FleetPath:
             self.env.process(self.backlog_worker())
         self.env.run(until=self.horizon)
         self.settle()
+        self.out += self.acc  # bulk rows hold whole counts: the sums are exact in any order
         return self.out
 
 

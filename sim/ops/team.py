@@ -4,6 +4,7 @@ per-event draws buffered from a path's random stream."""
 from __future__ import annotations
 
 import heapq
+from typing import Any
 
 import simpy
 from numpy.random import Generator
@@ -20,10 +21,40 @@ class Draws:
         self.dist, self.rng, self.scale = dist, rng, scale
         self.buf: list[float] = []
 
-    def __call__(self) -> float:
+    def next(self) -> float:
+        """The next draw (at least 0: a duration)."""
         if not self.buf:
             self.buf = (self.dist.sample(self.rng, 32) * self.scale).tolist()[::-1]
         return max(self.buf.pop(), 0.0)
+
+    __call__ = next
+
+
+class Backlog:
+    """Work items served first come, first served: what an unbounded ``simpy.Store`` does, event for
+    event (a put is an event that, once processed, hands the oldest item to the oldest waiting get),
+    without its generic queues of put and get requests."""
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self.items: list[Any] = []
+        self.waiting: list[simpy.Event] = []
+
+    def put(self, item: Any) -> simpy.Event:
+        event = self.env.event()
+        event.callbacks.append(self._hand_over)
+        self.items.append(item)
+        return event.succeed()
+
+    def get(self) -> simpy.Event:
+        event = self.env.event()
+        self.waiting.append(event)
+        self._hand_over(None)
+        return event
+
+    def _hand_over(self, _event: object) -> None:
+        if self.waiting and self.items:
+            self.waiting.pop(0).succeed(self.items.pop(0))
 
 
 class Engineers:
@@ -60,4 +91,4 @@ class Engineers:
             self.free += 1
 
 
-__all__ = ["BACKLOG", "INCIDENT", "PATCHING", "Draws", "Engineers"]
+__all__ = ["BACKLOG", "INCIDENT", "PATCHING", "Backlog", "Draws", "Engineers"]
