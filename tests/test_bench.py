@@ -27,3 +27,16 @@ def test_the_bench_warns_when_every_process_compiles_tcosim(monkeypatch: pytest.
     assert (note is not None) == warned
     if warned:
         assert "PYTHONDONTWRITEBYTECODE" in note
+
+
+@pytest.mark.parametrize("flags,sizes", [([], [100_000, 1_000_000]), (["--capacity"], [100_000, 1_000_000]),
+                                         (["--ops"], [10_000]), (["--sweep"], [10_000]),
+                                         (["--ops", "--paths", "500"], [500])])
+def test_the_bench_sizes_by_default(monkeypatch: pytest.MonkeyPatch, flags: list[str], sizes: list[int]) -> None:
+    """A discrete-event path costs milliseconds: `bench --ops` times 10,000 paths unless told."""
+    from sim.cli import main
+
+    seen: list[list[int]] = []
+    monkeypatch.setattr(bench, "main", lambda got, *_: seen.append(got) or 0)
+    assert main(["bench", *flags]) == 0
+    assert seen == [sizes]

@@ -206,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the day the --file's prices were checked, YYYY-MM-DD (default: its modification day)")
     bench = sub.add_parser("bench", help="time the engine on the fixed benchmark experiment")
     bench.add_argument("--paths", type=positive("--paths"), nargs="+", default=None,
-                       help="sizes (default 100,000 and 1,000,000)")
+                       help="sizes (default 100,000 and 1,000,000; 10,000 with --ops or --sweep)")
     bench.add_argument("--workers", type=workers_or_auto("--workers"), default=1,
                        help='processes (default 1, the figures to compare; "auto" as `tcosim run` by default)')
     bench.add_argument("--repeat", type=positive("--repeat"), default=3,

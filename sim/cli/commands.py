@@ -228,7 +228,8 @@ def figure_texts(figure: str, before: float, after: float) -> tuple[str, str, st
 def cmd_bench(args: argparse.Namespace) -> int:
     from sim.bench import main as bench_main
 
-    sizes = args.paths if args.paths is not None else ([10_000] if args.variant == "sweep" else [100_000, 1_000_000])
+    default = [10_000] if args.variant in ("ops", "sweep") else [100_000, 1_000_000]  # a DES path costs ms
+    sizes = args.paths if args.paths is not None else default
     return bench_main(sizes, args.workers, args.variant, args.repeat)
 
 
