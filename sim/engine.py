@@ -25,7 +25,7 @@ from sim.errors import ExperimentError
 from sim.memory import BASELINE_BYTES, USABLE_SHARE, available_bytes, check_fits, estimate
 from sim.options import PricingContext, price_option
 from sim.options.staged import price_staged, staged_parts
-from sim.parallel import auto_workers, worker_pool
+from sim.parallel import auto_workers, cpus, nested_processes, worker_pool
 from sim.pricing import Cost, LineSet
 from sim.result import Result
 from sim.scenario import BLOCK_PATHS, Scenario, block_sizes
@@ -199,6 +199,7 @@ def run(
         raise ValueError(f'ops must be "vectorized" or "des", got {ops_engine!r}')
     band_setting = exp.experiment.line_bands if line_bands is None else line_bands
     keep = not totals_only and (band_setting is True or (band_setting == "auto" and paths <= AUTO_LINE_BAND_PATHS))
+    nested = cpus() if workers == "auto" else int(workers)  # what the fleet DES of a chunk here may fork
     if workers == "auto":
         workers = auto_workers_for(exp, paths, keep, totals_only, min(chunk_paths, paths))
     assert isinstance(workers, int)
@@ -213,9 +214,11 @@ def run(
     parallel = workers > 1 and len(tasks) > 1
     collector = Collector(exp, paths, keep, totals_only, shared=parallel)
     if not parallel:
-        _collect((simulate_chunk(exp, *task) for task in tasks), plan, collector, progress)
+        with nested_processes(nested):
+            _collect((simulate_chunk(exp, *task) for task in tasks), plan, collector, progress)
     else:  # the first block here shows the arrays to allocate (shared); workers store the rest
-        _collect([simulate_chunk(exp, *tasks[0])], plan[:1], collector, progress)
+        with nested_processes(nested):
+            _collect([simulate_chunk(exp, *tasks[0])], plan[:1], collector, progress)
         with worker_pool(min(workers, len(tasks) - 1), _init_worker, (exp, collector)) as pool:
             _collect(pool.imap(_worker, tasks[1:]), plan[1:], collector, progress, stored=True)
     for res in collector.options:

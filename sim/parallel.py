@@ -33,7 +33,30 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+#: processes a stage of the run in this process may fork for itself (the engine sets it: see nested_processes)
+_NESTED = 1
+
+
+@contextlib.contextmanager
+def nested_processes(n: int) -> Iterator[None]:
+    """While inside, a stage of this process (the fleet DES of a chunk) may fork up to ``n``
+    processes; a worker never does (its budget is 1)."""
+    global _NESTED
+    before, _NESTED = _NESTED, max(1, int(n))
+    try:
+        yield
+    finally:
+        _NESTED = before
+
+
+def nested_budget() -> int:
+    """How many processes a stage may use now (1 unless the engine granted more)."""
+    return _NESTED
+
+
 def _start_worker(parent: int, initializer: Callable[..., None] | None, initargs: tuple) -> None:
+    global _NESTED
+    _NESTED = 1  # a worker runs its stages in itself
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent(parent)

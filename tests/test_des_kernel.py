@@ -181,3 +181,20 @@ def test_call_soon_runs_where_a_process_start_would() -> None:
         env.run(until=2)
         logs.append(log)
     assert logs[0] == logs[1] == ["p1 starts", "soon", "p2 starts", "p1 resumes", "p2 resumes"]
+
+
+def test_paths_split_over_processes_give_the_same_numbers() -> None:
+    """The engine may let a chunk's DES fork (sim.parallel.nested_processes): each path keeps its
+    own seed, so the split changes nothing, to the bit."""
+    from sim.ops.des_paths import MIN_PATHS_PER_PROCESS, simulate_des
+    from sim.parallel import nested_processes
+    from sim.scenario import Scenario
+
+    n = 2 * MIN_PATHS_PER_PROCESS + 3
+    fi = _busy(n)
+    sc = Scenario(7, range(0, 1), n, fi.months)
+    alone = simulate_des(fi, "t.ops", sc)
+    with nested_processes(3):  # 2 processes: 131 paths hold two lots of 64
+        split = simulate_des(fi, "t.ops", sc)
+    assert np.array_equal(alone.rows, split.rows)
+    assert alone.events == split.events > 100 * n

@@ -18,7 +18,7 @@ from distributions import parse_distribution as spec
 from sim.cli import main
 from sim.loader import parse_experiment
 from sim.ops.clock import Coverage, day_shape
-from sim.ops.des import simulate_des
+from sim.ops.des_paths import simulate_des
 from sim.ops.inputs import DOWNTIME, H_FOLLOWUP, H_INCIDENT, N_CHANGE_INCIDENTS, N_CHANGES
 from sim.ops.scripted import ScriptedPath
 from sim.ops.vectorized import simulate_vectorized

@@ -15,7 +15,7 @@ import sim
 from distributions import parse_distribution as spec
 from sim.cli import main
 from sim.loader import parse_experiment
-from sim.ops.des import simulate_des
+from sim.ops.des_paths import simulate_des
 from sim.ops.inputs import DOWNTIME, H_INCIDENT, H_PATCHING, H_UPGRADE, N_FAULTS, N_OUTAGES, ROWS, FleetInputs
 from sim.ops.vectorized import simulate_vectorized
 from sim.scenario import BLOCK_PATHS, Scenario

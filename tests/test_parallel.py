@@ -36,3 +36,34 @@ def test_shared_arrays_have_the_shape_and_type_asked_for_and_start_at_zero() -> 
     assert a.shape == (7,) and a.dtype == np.int16 and a.flags.writeable and not a.any()
     b = shared_empty((0, 4))
     assert b.shape == (0, 4) and b.dtype == np.float64
+
+
+def _budget_in_worker(_: int) -> int:
+    from sim.parallel import nested_budget
+
+    return nested_budget()
+
+
+def test_a_run_lets_its_des_fork_only_as_far_as_its_workers_allow(monkeypatch) -> None:  # noqa: ANN001
+    """`--workers 1` keeps the fleet DES in one process; "auto" lets the parent's chunk fork one
+    process per CPU (the engine's own workers never nest); the numbers do not change."""
+    from pathlib import Path
+
+    import sim
+    import sim.ops.des_paths as des_paths
+    from sim.parallel import nested_budget, nested_processes
+
+    exp = sim.load_experiment(Path(__file__).resolve().parents[1] / "experiments" / "ops_single_engineer.toml")
+    granted: list[int] = []
+    real = des_paths.nested_budget
+    monkeypatch.setattr(des_paths, "nested_budget", lambda: granted.append(real()) or real())
+    one = sim.run(exp, paths=200, workers=1)
+    assert granted and set(granted) == {1}
+    granted.clear()
+    two = sim.run(exp, paths=200, workers=2)
+    assert set(granted) == {2}
+    for a, b in zip(one.result.options, two.result.options, strict=True):
+        np.testing.assert_array_equal(a.totals, b.totals)
+    assert nested_budget() == 1  # restored after the run
+    with nested_processes(4), worker_pool(1) as pool:
+        assert list(pool.imap(_budget_in_worker, [0])) == [1]

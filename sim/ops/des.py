@@ -3,30 +3,27 @@
 
 GPU faults down their replica; a spare takes over after a failover delay; the page is answered by
 the on-call coverage (at once under 24x7; at the next working hour under business hours; some
-hours into the working day under best effort), then an engineer (a ``simpy.PriorityResource``
-sized to the team) diagnoses and the provider replaces the node. Changes (deploys, config pushes,
-patches, finished upgrades) happen in working hours (their review and rollout time is booked as
-planned work, not queued for); a share of them cause an incident that fails a share of requests
-until it is detected, answered, diagnosed and rolled back. Provider outages
-take the fleet down. Follow-up work (postmortems, fixes) and upgrade projects share one backlog
-the engineers work through in working-day blocks, so a small team falls behind: this contention is
-what the vectorised twin leaves out. Lost traffic is integrated against the day's traffic shape
-(a shortfall at 3 a.m. loses fewer requests than at the afternoon peak).
-
-It runs on the lean kernel of sim/ops/env.py and team.Backlog: the same events in the same order as
-stock SimPy (``FleetPath.environment`` and ``backlog_store`` switch back; tests compare the two).
+hours into the working day under best effort), then an engineer (the team is a priority queue)
+diagnoses and the provider replaces the node. Changes (deploys, config pushes, patches, finished
+upgrades) happen in working hours (their review and rollout time is booked as planned work, not
+queued for); a share of them cause an incident that fails a share of requests until it is
+detected, answered, diagnosed and rolled back. Provider outages take the fleet down. Follow-up work
+(postmortems, fixes) and upgrade projects share one backlog the engineers work through in
+working-day blocks, so a small team falls behind: this contention is what the vectorised twin
+leaves out. Lost traffic is integrated against the day's traffic shape (a shortfall at 3 a.m.
+loses fewer requests than at the afternoon peak). It runs on a lean SimPy kernel (sim/ops/env.py)
+with the same events in the same order as stock SimPy. des_paths runs it over a chunk's paths.
 """
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable
 from collections.abc import Generator as Coroutine
 from typing import Any
 
 import numpy as np
 import simpy
-from numpy.random import PCG64, Generator, SeedSequence
+from numpy.random import Generator
 
 from sim.ops.clock import lost_between, lost_profile
 from sim.ops.env import FastEnvironment, call_soon
@@ -45,10 +42,8 @@ from sim.ops.inputs import (
     ROWS,
     WORK_BLOCK_HOURS,
     FleetInputs,
-    FleetOutcome,
 )
 from sim.ops.team import BACKLOG, INCIDENT, PATCHING, Backlog, Draws, Engineers
-from sim.scenario import Scenario
 
 #: a SimPy process: yields events (timeouts, requests) until it ends
 Steps = Coroutine[Any, Any, None]
@@ -59,8 +54,7 @@ class FleetPath:
     every state change (for exact-trace tests and for reading one path's story; sim.ops.scripted
     adds scripted faults, outages and backlog work)."""
 
-    #: the event loop and the backlog; stock SimPy's (simpy.Environment, simpy.Store) give the same
-    #: results event for event, more slowly (tests/test_des_kernel.py checks it)
+    #: stock SimPy's (simpy.Environment, simpy.Store) give the same results, more slowly (tested)
     environment: type[simpy.Environment] = FastEnvironment
     backlog_store: Callable[[simpy.Environment], Any] = Backlog
 
@@ -405,20 +399,4 @@ class FleetPath:
         return self.out
 
 
-def simulate_des(fi: FleetInputs, key: str, sc: Scenario) -> FleetOutcome:
-    """Run the SimPy model on every path of the chunk. Path i of seed block b draws from
-    ``SeedSequence(seed, spawn_key=(b, crc32(key), i))``: results depend on the seed and the path
-    alone, never on chunking or workers."""
-    tag = zlib.crc32(f"{key}.des".encode())
-    out = np.zeros((ROWS, fi.months, fi.n))
-    events = 0
-    col = 0
-    for b, size in zip(sc.blocks, sc.sizes, strict=True):
-        for i in range(size):
-            rng = Generator(PCG64(SeedSequence(sc.seed, spawn_key=(b, tag, i))))
-            path = FleetPath(fi, col, rng)
-            out[:, :, col] = path.run()
-            events += path.events
-            col += 1
-    out[DOWNTIME] = np.minimum(out[DOWNTIME], fi.hours_per_month)
-    return FleetOutcome(out, events)
+__all__ = ["FleetPath", "Steps"]

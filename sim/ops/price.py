@@ -10,7 +10,7 @@ import numpy as np
 
 from distributions import compound_poisson
 from sim.ops.config import ON_CALL_CEILING, ApiOps, SelfHostedOps
-from sim.ops.des import simulate_des
+from sim.ops.des_paths import simulate_des
 from sim.ops.inputs import (
     DOWNTIME,
     H_CHANGE,
