@@ -214,10 +214,10 @@ def run(
     parallel = workers > 1 and len(tasks) > 1
     collector = Collector(exp, paths, keep, totals_only, shared=parallel)
     if not parallel:
-        with nested_processes(nested):
+        with nested_processes(nested) as grant:
             _collect((simulate_chunk(exp, *task) for task in tasks), plan, collector, progress)
     else:  # the first block here shows the arrays to allocate (shared); workers store the rest
-        with nested_processes(nested):
+        with nested_processes(nested) as grant:
             _collect([simulate_chunk(exp, *tasks[0])], plan[:1], collector, progress)
         with worker_pool(min(workers, len(tasks) - 1), _init_worker, (exp, collector)) as pool:
             _collect(pool.imap(_worker, tasks[1:]), plan[1:], collector, progress, stored=True)
@@ -228,6 +228,7 @@ def run(
         if not np.isfinite(res.totals).all():
             raise ExperimentError(exp.source, [(f"options[{i}]", f'"{res.name}" costs overflow (reach infinity) '
                                                                 "on some paths: its inputs are too extreme to add up")])
+    workers = max(workers, grant.used)  # processes the run used (the bands and charts may use as many)
     result = Result(exp, paths, seed, collector.options, collector.inputs, workers, chunk_paths, keep,
                     reserved_gpus=reserved, tokens=collector.tokens, ops_engine=ops_engine,
                     ops_events=collector.events, setups=choices)

@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from multiprocessing import active_children, get_context
 from multiprocessing.pool import Pool
 from typing import Any
@@ -33,30 +34,43 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-#: processes a stage of the run in this process may fork for itself (the engine sets it: see nested_processes)
-_NESTED = 1
+@dataclass
+class Grant:
+    """How many processes a stage of a run in this process may fork (``limit``), and the most any
+    stage did (``used``): the engine sets the one and reports the other as the run's workers."""
+
+    limit: int
+    used: int = 1
+
+
+_GRANT = Grant(1)
 
 
 @contextlib.contextmanager
-def nested_processes(n: int) -> Iterator[None]:
+def nested_processes(n: int) -> Iterator[Grant]:
     """While inside, a stage of this process (the fleet DES of a chunk) may fork up to ``n``
     processes; a worker never does (its budget is 1)."""
-    global _NESTED
-    before, _NESTED = _NESTED, max(1, int(n))
+    global _GRANT
+    before, _GRANT = _GRANT, Grant(max(1, int(n)))
     try:
-        yield
+        yield _GRANT
     finally:
-        _NESTED = before
+        _GRANT = before
 
 
 def nested_budget() -> int:
     """How many processes a stage may use now (1 unless the engine granted more)."""
-    return _NESTED
+    return _GRANT.limit
+
+
+def nested_used(processes: int) -> None:
+    """A stage forked ``processes`` processes (the run reports the most)."""
+    _GRANT.used = max(_GRANT.used, processes)
 
 
 def _start_worker(parent: int, initializer: Callable[..., None] | None, initargs: tuple) -> None:
-    global _NESTED
-    _NESTED = 1  # a worker runs its stages in itself
+    global _GRANT
+    _GRANT = Grant(1)  # a worker runs its stages in itself
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent(parent)

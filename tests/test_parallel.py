@@ -62,6 +62,7 @@ def test_a_run_lets_its_des_fork_only_as_far_as_its_workers_allow(monkeypatch) -
     granted.clear()
     two = sim.run(exp, paths=200, workers=2)
     assert set(granted) == {2}
+    assert (one.result.workers, two.result.workers) == (1, 2)  # the report says how many processes ran
     for a, b in zip(one.result.options, two.result.options, strict=True):
         np.testing.assert_array_equal(a.totals, b.totals)
     assert nested_budget() == 1  # restored after the run

@@ -10,7 +10,7 @@ from numpy.random import PCG64, Generator, SeedSequence
 
 from sim.ops.des import FleetPath
 from sim.ops.inputs import DOWNTIME, ROWS, FleetInputs, FleetOutcome
-from sim.parallel import nested_budget, worker_pool
+from sim.parallel import nested_budget, nested_used, worker_pool
 from sim.scenario import Scenario
 
 #: the fewest paths worth a forked process (a path costs milliseconds, a process tens of them)
@@ -32,6 +32,7 @@ def simulate_des(fi: FleetInputs, key: str, sc: Scenario) -> FleetOutcome:
         cuts = np.linspace(0, len(paths), processes + 1).astype(int).tolist()
         spans = list(zip(cuts[:-1], cuts[1:], strict=True))
         events = 0
+        nested_used(processes)
         with worker_pool(processes, _init_paths, (fi, tag, sc.seed, paths)) as pool:
             for (start, stop), (rows, count) in zip(spans, pool.imap(_paths_in_worker, spans), strict=True):
                 out[:, :, start:stop] = rows
