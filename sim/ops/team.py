@@ -27,8 +27,6 @@ class Draws:
             self.buf = (self.dist.sample(self.rng, 32) * self.scale).tolist()[::-1]
         return max(self.buf.pop(), 0.0)
 
-    __call__ = next
-
 
 class Backlog:
     """Work items served first come, first served: what an unbounded ``simpy.Store`` does, event for
