@@ -82,8 +82,7 @@ class FleetPath:
         self.outage = 0
         self.impacts: list[float] = []  # shares of requests failing under bad changes now live
         self.last = 0.0
-        self.out = np.zeros((ROWS, self.months))  # the bulk-drawn changes; run() adds ``acc``
-        self.acc = [[0.0] * self.months for _ in range(ROWS)]  # what events add, one by one
+        self.acc = [[0.0] * self.months for _ in range(ROWS)]  # (ROWS, months), Python floats while it runs
         self.events = 0
         self.counts = {"fault": 0, "change": 0, "outage": 0}
         self._profiles: dict[float, list[float]] = {}  # by capacity rounded to 1e-9
@@ -270,9 +269,9 @@ class FleetPath:
         count = int(self.rng.poisson(self.change_rate * working))
         at = cov.working_clock(np.sort(self.rng.random(count)) * working)
         months = np.minimum((at // self.H).astype(int), self.months - 1)
-        # per month, in the changes' order: what np.add.at would add, in one pass each
-        self.out[N_CHANGES] += np.bincount(months, minlength=self.months)
-        self.out[H_CHANGE] += np.bincount(months, self.fi.change_hours.sample(self.rng, count), self.months)
+        # per month, in the changes' order (what np.add.at would add); before any event adds to them
+        self.acc[N_CHANGES] = np.bincount(months, minlength=self.months).astype(float).tolist()
+        self.acc[H_CHANGE] = np.bincount(months, self.fi.change_hours.sample(self.rng, count), self.months).tolist()
         fails = self.rng.random(count) < self.change_failure
         self.changes_at(at[fails].tolist(), True, booked=True)
         self.events += count
@@ -395,8 +394,7 @@ class FleetPath:
             self.env.process(self.backlog_worker())
         self.env.run(until=self.horizon)
         self.settle()
-        self.out += self.acc  # bulk rows hold whole counts: the sums are exact in any order
-        return self.out
+        return np.array(self.acc)
 
 
 __all__ = ["FleetPath", "Steps"]
