@@ -8,7 +8,7 @@ import pytest
 
 from sim.analysis import selection
 from sim.analysis.quantiles import row_percentiles
-from sim.analysis.selection import MIN_LENGTH, order_keys, select, sorted_select, strategy, usable
+from sim.analysis.selection import MIN_LENGTH, order_keys, select, sorted_select, stable_argsort, strategy, usable
 from tests.conftest import test_seed
 
 
@@ -32,9 +32,11 @@ def _data(kind: str, rng: np.random.Generator, rows: int, n: int) -> np.ndarray:
     return a
 
 
+KINDS = ["lognormal", "normal", "ties", "signed zeros", "infinities", "one float32 bucket", "constant bulk"]
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("kind", ["lognormal", "normal", "ties", "signed zeros", "infinities",
-                                  "one float32 bucket", "constant bulk"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_select_equals_partition(kind: str, dtype) -> None:  # noqa: ANN001
     rng = np.random.default_rng(test_seed(17))
     for _ in range(3):
@@ -126,3 +128,23 @@ def test_long_rows_constant_varying_and_with_nan_take_their_own_paths() -> None:
     lo = np.floor(h).astype(int)
     part = np.partition(arr[3], np.unique(np.concatenate([lo, lo + 1])))
     np.testing.assert_array_equal(got[:, 3], part[lo] + (part[lo + 1] - part[lo]) * (h - lo))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_stable_argsort_equals_numpys_stable_sort(kind: str, dtype) -> None:  # noqa: ANN001
+    rng = np.random.default_rng(test_seed(23))
+    for n in (0, 1, 2, 257, 30_000):
+        x = _data(kind, rng, 1, n)[0].astype(dtype)
+        got = stable_argsort(x)
+        assert got.dtype == np.intp
+        np.testing.assert_array_equal(got, np.argsort(x, kind="stable"))
+
+
+def test_stable_argsort_puts_tied_indices_in_ascending_order_and_falls_back_with_nan() -> None:
+    # 0.0 and -0.0 are equal: their indices stay in order, as in a stable sort
+    np.testing.assert_array_equal(stable_argsort(np.array([2.0, 0.0, -0.0, 1.0, 0.0, 2.0])), [1, 2, 4, 3, 0, 5])
+    with_nan = np.array([np.nan, 1.0, np.nan, 1.0, 0.5])
+    np.testing.assert_array_equal(stable_argsort(with_nan), [4, 1, 3, 0, 2])
+    ints = np.random.default_rng(test_seed(29)).integers(0, 5, 10_000)
+    np.testing.assert_array_equal(stable_argsort(ints), np.argsort(ints, kind="stable"))

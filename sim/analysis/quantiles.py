@@ -91,10 +91,12 @@ def cumulative_percentiles(by_month: np.ndarray, levels: list[float]) -> np.ndar
     step = max(1, BLOCK_CELLS // max(n, 1))
     running = np.zeros(n)
     for start in range(0, months, step):
-        block = np.empty((min(step, months - start), n))
-        for k in range(block.shape[0]):
-            running += by_month[start + k]
-            block[k] = running
+        rows = min(step, months - start)
+        block = running[None, :] if rows == 1 else np.empty((rows, n))  # one month: no copy
+        for k in range(rows):
+            np.add(running, by_month[start + k], out=running, dtype=np.float64)  # as running += (no cast buffer)
+            if rows > 1:
+                block[k] = running
         out[:, start:start + step] = _block_percentiles(block, levels)
     return out
 

@@ -115,4 +115,27 @@ def usable(arr: np.ndarray, nan_free: bool | None = None) -> bool:
             and (not np.isnan(arr).any() if nan_free is None else nan_free))
 
 
-__all__ = ["FORCED", "order_keys", "select", "select_fastest", "sorted_select", "strategy", "usable"]
+def stable_argsort(x: np.ndarray) -> np.ndarray:
+    """np.argsort(x, kind="stable") of a 1-D array, from numpy's default sort (a SIMD quicksort
+    where the CPU has one: 100,000 float64 in 1.6 ms against 9.6 ms stable, this VM): equal
+    values, which it may leave in any order, get their indices back in ascending order. With a
+    NaN (whose order numpy's sorts disagree on) it is the stable sort itself."""
+    order = np.argsort(x)
+    ordered = x[order]
+    n = ordered.size
+    if n < 2:
+        return order
+    if ordered.dtype.kind == "f" and np.isnan(ordered[-1]):  # NaN sorts last
+        return np.argsort(x, kind="stable")
+    tied = ordered[1:] == ordered[:-1]
+    if not tied.any():
+        return order
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = ~tied
+    keys = (np.cumsum(starts, dtype=np.int64) - 1) * n + order  # (run of equal values, index)
+    keys.sort()
+    return keys % n
+
+
+__all__ = ["FORCED", "order_keys", "select", "select_fastest", "sorted_select", "stable_argsort", "strategy",
+           "usable"]

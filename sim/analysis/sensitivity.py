@@ -9,6 +9,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from sim.analysis.selection import stable_argsort
 from sim.config import option_index, refs
 from sim.result import Result
 from sim.switch_config import StagedOption
@@ -26,7 +27,7 @@ def input_order(result: Result, key: str, n: int, orders: Orders | None) -> np.n
     """np.argsort(result.inputs[key][:n], kind="stable"), from ``orders`` when it holds it."""
     if orders is not None and key in orders and orders[key].size == n:
         return orders[key]
-    order = np.argsort(result.inputs[key][:n], kind="stable")
+    order = stable_argsort(result.inputs[key][:n])
     if orders is not None:
         orders[key] = order
     return order
@@ -38,7 +39,7 @@ def average_ranks(x: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
     ``order``: np.argsort(x, axis=-1, kind="stable") when the caller has it."""
     rows = np.atleast_2d(x)
     m, n = rows.shape
-    order = np.argsort(rows, axis=1, kind="stable") if order is None else np.atleast_2d(order)
+    order = np.stack([stable_argsort(row) for row in rows]) if order is None else np.atleast_2d(order)
     ordered = np.take_along_axis(rows, order, axis=1)
     starts = np.ones((m, n), dtype=bool)
     starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.analysis.selection import stable_argsort
 from sim.analysis.sensitivity import MAX_PATHS, Orders, input_order, label
 from sim.result import Result
 
@@ -52,7 +53,7 @@ def groups_of(x: np.ndarray, bins: int, order: np.ndarray | None = None) -> tupl
     """Group id per path: the input's distinct values when there are at most ``bins`` of them
     (an exact conditional mean), else ``bins`` equal-count bins of its rank. ``order``:
     np.argsort(x, kind="stable") when the caller has it."""
-    order = np.argsort(x, kind="stable") if order is None else order
+    order = stable_argsort(x) if order is None else order
     ordered = x[order]
     new = np.empty(x.size, dtype=bool)
     new[0], new[1:] = True, ordered[1:] != ordered[:-1]
@@ -88,7 +89,7 @@ def evppi_with_error(costs: np.ndarray, x: np.ndarray,
     np.argsort(x, kind="stable"), whose paths inside a batch are that batch's own stable order."""
     n = x.size
     bins = bins_for(n)
-    order = np.argsort(x, kind="stable") if order is None else order
+    order = stable_argsort(x) if order is None else order
     value = evppi(costs, x, bins, order)
     floor = _saving(costs, np.arange(n) * bins // n, bins)
     size = n // BATCHES
