@@ -111,9 +111,12 @@ def test_bucket_ids_are_the_top_16_bits_of_the_order_keys_plus_the_row_offset() 
         assert np.array_equal(_buckets(a), expected)
 
 
-def test_long_rows_constant_varying_and_with_nan_take_their_own_paths() -> None:
-    """A constant row is returned exactly, varying rows match numpy, and a row holding NaN goes to
-    np.partition (the histogram needs NaN-free rows), whatever the other rows of the block are."""
+@pytest.mark.parametrize("method", ["histogram", "sort"])
+def test_long_rows_constant_varying_and_with_nan_take_their_own_paths(method: str, monkeypatch) -> None:  # noqa: ANN001
+    """A constant row is returned exactly, varying rows match numpy, and a row holding NaN gets the
+    order statistics np.partition gives (the histogram sends it there; the sort puts NaN last, as
+    np.partition does), whatever the other rows of the block are."""
+    monkeypatch.setattr(selection, "FORCED", method)
     rng = np.random.default_rng(test_seed(37))
     arr = rng.lognormal(3, 1, (4, MIN_LENGTH + 11))
     arr[1] = 2.5
@@ -148,3 +151,17 @@ def test_stable_argsort_puts_tied_indices_in_ascending_order_and_falls_back_with
     np.testing.assert_array_equal(stable_argsort(with_nan), [4, 1, 3, 0, 2])
     ints = np.random.default_rng(test_seed(29)).integers(0, 5, 10_000)
     np.testing.assert_array_equal(stable_argsort(ints), np.argsort(ints, kind="stable"))
+
+
+def test_percentiles_of_a_sorted_sample_are_read_off_and_equal_those_of_the_sample() -> None:
+    from sim.analysis.quantiles import ordered_percentiles, percentile_ci, tail_mean
+
+    rng = np.random.default_rng(test_seed(41))
+    levels = [2.5, 5, 50, 90, 95, 97.5]
+    for n in (1, 2, 101, MIN_LENGTH + 3):
+        x = rng.lognormal(5, 2, n)
+        ordered = np.sort(x)
+        assert ordered_percentiles(ordered, levels).tobytes() == row_percentiles(x[None, :], levels)[:, 0].tobytes()
+        for got, want in zip(percentile_ci(x, levels, ordered=ordered), percentile_ci(x, levels), strict=True):
+            assert got.tobytes() == want.tobytes()
+        assert tail_mean(x, 95.0, ordered) == tail_mean(x, 95.0)

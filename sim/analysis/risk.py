@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.analysis.quantiles import row_percentiles, share, tail_mean
+from sim.analysis.quantiles import ordered_percentiles, row_percentiles, share, tail_mean
 from sim.result import OptionResult, Result
 from sim.specs import given
 
 
-def budget_risk(result: Result, opt: OptionResult) -> dict[str, float]:
-    """Risk figures for one option; budget ones only where the experiment gives a budget."""
+def budget_risk(result: Result, opt: OptionResult, ordered: np.ndarray | None = None) -> dict[str, float]:
+    """Risk figures for one option; budget ones only where the experiment gives a budget.
+    ``ordered``: np.sort(opt.totals), when the caller has it."""
     out: dict[str, float] = {}
-    out["var95"], out["cvar95"] = tail_mean(opt.totals, 95.0)
+    out["var95"], out["cvar95"] = tail_mean(opt.totals, 95.0, ordered)
     budget = result.experiment.budget
     if budget is not None and budget.monthly is not None and opt.months_over_budget is not None:
         over = opt.months_over_budget > 0
@@ -23,11 +24,12 @@ def budget_risk(result: Result, opt: OptionResult) -> dict[str, float]:
     return out
 
 
-def safe_budgets(opt: OptionResult) -> dict[str, float]:
+def safe_budgets(opt: OptionResult, ordered: np.ndarray | None = None) -> dict[str, float]:
     """The budgets that hold with 90% and 95% probability: monthly (no month above it over the
-    horizon) and total."""
+    horizon) and total. ``ordered``: np.sort(opt.totals), when the caller has it."""
     monthly = row_percentiles(given(opt.worst_month)[None, :], [90, 95])[:, 0]
-    total = row_percentiles(opt.totals[None, :], [90, 95])[:, 0]
+    total = row_percentiles(opt.totals[None, :], [90, 95])[:, 0] if ordered is None \
+        else ordered_percentiles(ordered, [90, 95])
     return {"safe_monthly_budget_p90": float(monthly[0]), "safe_monthly_budget_p95": float(monthly[1]),
             "safe_total_budget_p90": float(total[0]), "safe_total_budget_p95": float(total[1])}
 

@@ -23,13 +23,14 @@ def summary_table(result: Result) -> pd.DataFrame:
         row: dict[str, object] = {"option": opt.name, "kind": opt.kind, "paths": n}
         row["mean"] = float(opt.totals.mean())
         row["mean_se"] = float(opt.totals.std() / np.sqrt(n))
-        est, lo, hi = percentile_ci(opt.totals, levels)
+        ordered = np.sort(opt.totals)  # one sort serves the percentiles, their CIs, VaR and safe budgets
+        est, lo, hi = percentile_ci(opt.totals, levels, ordered=ordered)
         for p, e, a, b in zip(levels, est, lo, hi, strict=True):
             tag = f"total_p{level_label(p)}"
             row[tag], row[f"{tag}_ci_low"], row[f"{tag}_ci_high"] = float(e), a, b
         row["p_cheapest"], row["p_cheapest_se"] = cheapest[opt.name]
-        row.update(budget_risk(result, opt))
-        row.update(safe_budgets(opt))
+        row.update(budget_risk(result, opt, ordered))
+        row.update(safe_budgets(opt, ordered))
         ratio = tco_multiplier(opt)
         if ratio is not None and np.isfinite(ratio).all():
             t5, t50, t95 = row_percentiles(ratio[None, :], [5, 50, 95])[:, 0]
