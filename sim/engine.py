@@ -57,7 +57,8 @@ def _option_chunk(lines: LineSet, metrics: dict[str, Array], shape: tuple[int, i
                   budget: float | None, keep_lines: bool, totals_only: bool) -> OptionChunk:
     total = lines.total(shape)
     monthly = total.astype(np.float32)  # the monthly cost as kept: worst month and budget read it
-    months_over = (monthly > np.float32(budget)).sum(axis=0).astype(np.int16) if budget else None
+    # months over budget per path: booleans counted as bytes into int16 (a month count fits)
+    months_over = (monthly > np.float32(budget)).view(np.uint8).sum(axis=0, dtype=np.int16) if budget else None
     out = OptionChunk(lines.names(), total.sum(axis=0), monthly.max(axis=0), months_over)
     if totals_only:
         return out

@@ -64,8 +64,11 @@ class LineSet:
 
     def total(self, shape: tuple[int, int]) -> npt.NDArray[np.float64]:
         """The monthly cost of all lines together, (months, n)."""
-        out = np.zeros(shape)
-        for line in self:
+        out = np.empty(shape)
+        lines = iter(self)
+        first = next(lines, None)
+        np.add(0.0, 0.0 if first is None else first.cost, out=out)  # 0 + cost, as zeros += cost (-0.0 -> 0.0)
+        for line in lines:
             out += line.cost
         return out
 
