@@ -6,11 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 
 import sim
 from sim.report import axes
 from sim.report.chart_set import write_charts
+from tests.conftest import test_seed
 
 EXPERIMENTS = sorted(Path("experiments").glob("*.toml"))
 
@@ -215,3 +217,20 @@ def test_a_title_is_left_in_place_only_where_matplotlib_would_leave_it(tmp_path:
     axes.save(ours, tmp_path / "ours.png")
     theirs, mine = Image.open(tmp_path / "savefig.png"), Image.open(tmp_path / "ours.png")
     assert mine.convert("RGBA").tobytes() == theirs.convert("RGBA").tobytes()
+
+
+@pytest.mark.parametrize("kind", ["lognormal", "ties", "constant", "two values"])
+def test_box_stats_are_what_boxplot_draws(kind: str) -> None:
+    """The total chart's boxes and whiskers, from one sort, are matplotlib's boxplot_stats(whis=(5, 95))."""
+    from matplotlib.cbook import boxplot_stats
+
+    from sim.report.charts import box_stats
+
+    rng = np.random.default_rng(test_seed(43))
+    x = {"lognormal": rng.lognormal(10, 1, 5001), "ties": rng.integers(0, 5, 999).astype(float),
+         "constant": np.full(50, 7.0), "two values": np.array([1.0, 3.0])}[kind]
+    want = boxplot_stats(x, whis=(5, 95))[0]
+    got = box_stats(x)
+    for key in ("q1", "med", "q3"):
+        assert got[key] == pytest.approx(want[key], rel=1e-12, abs=0)
+    assert (got["whislo"], got["whishi"]) == (want["whislo"], want["whishi"])
