@@ -36,9 +36,10 @@ def volume_multiplier(wl: Workload, sc: Scenario) -> np.ndarray:
     if not (isinstance(sigma, float) and sigma == 0.0) and months > 1:
         eps = sc.draw("workload.growth_shocks", lambda rng, size: rng.standard_normal((size, months - 1)))
         s = np.atleast_1d(sigma)[None, :]
-        walk = np.zeros((months, sc.n))
-        walk[1:] = np.cumsum(s * eps.T - s**2 / 2, axis=0)
-        log_mult = log_mult + walk
+        walk = np.empty((months, sc.n))
+        walk[0] = 0.0
+        np.cumsum(s * eps.T - s**2 / 2, axis=0, out=walk[1:])
+        log_mult = np.add(log_mult, walk, out=walk)  # the walk's buffer takes the sum (the same values)
     return np.exp(log_mult)
 
 

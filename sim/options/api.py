@@ -137,7 +137,9 @@ def _lines(opt: ApiOption, key: str, sc: Scenario, tokens: Tokens, prices: dict[
     share_b = sc.series(f"{key}.batch_share", opt.batch_share)
     discount = DEFAULT_BATCH_DISCOUNT if opt.batch_discount is None else sc.series(
         f"{key}.batch_discount", opt.batch_discount)
-    factor = mult * (1.0 - share_b * discount) / 1e6  # small shapes first, one full product per line
+    batch = 1.0 - share_b * discount
+    # small shapes first, one full product per line; times exactly 1.0 (no batch share) is skipped, the same values
+    factor = (mult if isinstance(batch, float) and batch == 1.0 else mult * batch) / 1e6
     p_in, p_out = _price(prices, "input_per_million"), _price(prices, "output_per_million")
     share_long = sc.series(f"{key}.long_context_share", opt.long_context_share)
     share_c = _share(sc, f"{key}.cached_input_share", opt.cached_input_share)
