@@ -162,12 +162,14 @@ class Study:
         return self._cached("scenarios", lambda: scenario_table(self.result, self.run_scenarios()))
 
     def write_report(self, out_dir: str | Path, wall_time: float | None = None,
-                     progress: Progress | None = None) -> Path:
+                     progress: Progress | None = None, started: float | None = None) -> Path:
         """Write every report file to ``out_dir`` (replacing only a previous report of ours);
-        ``progress`` (a sim.progress.Progress) is told of the charts and the writing."""
+        ``progress`` (a sim.progress.Progress) is told of the charts and the writing. The report
+        states ``wall_time`` as the simulation and analysis time, or with ``started`` (a
+        time.perf_counter() reading) the time from then until its last table is written."""
         from sim.report.writer import write_report  # the report draws charts: matplotlib loads on demand
 
-        return write_report(self, Path(out_dir), wall_time=wall_time, progress=progress)
+        return write_report(self, Path(out_dir), wall_time=wall_time, progress=progress, started=started)
 
 
 def run(exp: Experiment, **kwargs: Any) -> Study:

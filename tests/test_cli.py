@@ -100,6 +100,24 @@ def test_a_shipped_experiment_writes_its_report(tmp_path: Path) -> None:
     assert (tmp_path / "r" / "report.md").exists()
 
 
+def test_the_stated_time_runs_from_started_to_the_last_table(tmp_path: Path) -> None:
+    """With ``started`` the report states the time from then until its tables are written (they
+    include the sensitivity and the value of information), in report.md and the manifest."""
+    import json
+    import time
+
+    from sim.fmt import duration
+
+    study = sim.run(sim.load_experiment(EXPERIMENTS / "article_uncertain.toml"), paths=300)
+    before = time.perf_counter()
+    study.write_report(tmp_path / "r", wall_time=1.0, started=before - 100.0)
+    took = time.perf_counter() - before
+    stated = json.loads((tmp_path / "r" / "manifest.json").read_text())["wall_time_s"]
+    assert 100.0 <= stated <= 100.0 + took + 0.001
+    assert f"Simulation and analysis took {duration(stated)}" in (tmp_path / "r" / "report.md").read_text()
+    assert {"sensitivity", "voi"} <= set(study._tables)
+
+
 def test_prices_lists_the_catalog(capsys) -> None:
     assert main(["prices"]) == 0
     out = capsys.readouterr().out

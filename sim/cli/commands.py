@@ -24,6 +24,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     exp = load_experiment(args.experiment)
     out = check_out(args.out if args.out is not None else Path("reports") / exp.experiment.name)
+    from sim.report.writer import write_report  # matplotlib: loaded once the file is known to be good
+
+    started = time.perf_counter()  # the report states the time from here to its last table
     progress = Progress(enabled=not args.quiet and sys.stderr.isatty(), stages=RUN_STAGES)
     progress.stage("simulating", "paths")
     kwargs = dict(seed=args.seed, workers=args.workers, chunk_paths=args.chunk_paths or DEFAULT_CHUNK_PATHS,
@@ -40,12 +43,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         progress.stage("scenarios", "scenarios")
         study.run_scenarios(progress)  # [[scenarios]]: the same paths and seed, shocked
     progress.stage("analysis")
-    study.percentiles()  # computed (and cached) here so the wall time covers the analysis
-    study.summary()
-    if len(study.options) >= 2:
-        study.value_of_information()
+    study.percentiles()  # the charts need the bands and the summary; the sensitivity and the value of
+    study.summary()  # information are computed with the tables, while forked workers draw the charts
     try:
-        study.write_report(out, wall_time=time.perf_counter() - t0, progress=progress)
+        write_report(study, out, progress=progress, started=started)
     finally:
         progress.close()
     if not args.quiet:

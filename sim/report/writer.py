@@ -89,16 +89,22 @@ def write_tables(study: Study, folder: Path) -> tuple[pd.DataFrame, pd.DataFrame
 
 
 def write_report(study: Study, out_dir: Path, wall_time: float | None = None,
-                 progress: Progress | None = None) -> Path:
+                 progress: Progress | None = None, started: float | None = None) -> Path:
     """Write every report file to ``out_dir`` (replacing only a previous report of ours); an
-    interrupted or failed write leaves the previous report intact and no temporary folder."""
+    interrupted or failed write leaves the previous report intact and no temporary folder.
+    ``started`` (a time.perf_counter() reading) makes the stated simulation and analysis time run
+    from it to the last table written, in place of ``wall_time``."""
     progress = progress or quiet()
-    with output_folder(out_dir, manifest(study, wall_time)) as tmp:
+    info = manifest(study, wall_time)
+    with output_folder(out_dir, info) as tmp:
         progress.stage("charts", "charts")
         # with several workers the first charts are drawn while the tables (sensitivity, value of
         # information) are computed and written
         with charts_drawn(study, study.percentiles(), tmp / "charts", progress) as charts:
             _, summary = write_tables(study, tmp)
+            if started is not None:
+                wall_time = time.perf_counter() - started
+                info["wall_time_s"] = round(wall_time, 3)
         progress.stage("writing")
         doc = build_document(study, summary, charts, wall_time)
         (tmp / "report.md").write_text(to_markdown(doc), encoding="utf-8")
