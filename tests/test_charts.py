@@ -234,3 +234,23 @@ def test_box_stats_are_what_boxplot_draws(kind: str) -> None:
     for key in ("q1", "med", "q3"):
         assert got[key] == pytest.approx(want[key], rel=1e-12, abs=0)
     assert (got["whislo"], got["whishi"]) == (want["whislo"], want["whishi"])
+
+
+def test_both_fan_charts_from_one_figure_are_the_charts_drawn_alone(tmp_path: Path) -> None:
+    """fan_charts draws the figure on each panel's scale, then re-scales and draws it again: the
+    second PNG is pixel for pixel the chart a fresh figure gives (budget notes and lines swapped,
+    inner money ticks hidden as plt.subplots(sharey=True) hides them)."""
+    from PIL import Image
+
+    from sim.report.charts import fan_chart, fan_charts
+
+    study = sim.run(sim.load_experiment("experiments/article_uncertain.toml"), paths=300, seed=1)
+    bands = study.percentiles()
+    fan_charts(study.result, bands, tmp_path / "own.png", tmp_path / "shared.png")
+    fan_chart(study.result, bands, tmp_path / "own_alone.png")
+    fan_chart(study.result, bands, tmp_path / "shared_alone.png", shared=True)
+    for name in ("own", "shared"):
+        assert np.array_equal(np.asarray(Image.open(tmp_path / f"{name}.png")),
+                              np.asarray(Image.open(tmp_path / f"{name}_alone.png"))), name
+    assert not np.array_equal(np.asarray(Image.open(tmp_path / "own.png")),
+                              np.asarray(Image.open(tmp_path / "shared.png")))

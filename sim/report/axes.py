@@ -106,8 +106,9 @@ def layout_problems(fig) -> list[str]:
     return problems
 
 
-def save(fig, path) -> None:
-    """Lay out, check (under STRICT), write the PNG and free the figure."""
+def save(fig, path, close: bool = True) -> None:
+    """Lay out, check (under STRICT), write the PNG and free the figure (unless ``close`` is False:
+    the caller draws it again; it is freed all the same when the writing fails)."""
     try:
         fig.set_dpi(DPI)
         if STRICT:
@@ -115,7 +116,10 @@ def save(fig, path) -> None:
             if problems:
                 raise AssertionError(f"{path}: " + "; ".join(problems))
         write_png(fig, path)
-    finally:
+    except BaseException:
+        plt.close(fig)
+        raise
+    if close:
         plt.close(fig)
 
 

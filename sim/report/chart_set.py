@@ -14,7 +14,7 @@ from sim.parallel import worker_pool
 from sim.report.capacity_charts import capacity_chart, capacity_options, utilization_chart
 from sim.report.charts import (
     cumulative_chart,
-    fan_chart,
+    fan_charts,
     lines_chart,
     risk_chart,
     scenario_chart,
@@ -28,7 +28,8 @@ from sim.report.voi import voi_chart
 if TYPE_CHECKING:
     from sim.study import Study
 
-Draw = Callable[[Path], None]
+#: draws a chart into the path it is given; None for a chart another one's draw writes beside it
+Draw = Callable[[Path], None] | None
 Charts = dict[str, tuple[str, Draw]]
 Progress = Callable[[int, int], None]
 
@@ -37,8 +38,10 @@ def first_charts(study: Study, bands: pd.DataFrame) -> Charts:
     """key -> (file name, draw): the charts that need the bands and the summary, no more."""
     result = study.result
     charts: Charts = {
-        "monthly_fan": ("monthly_fan.png", lambda p: fan_chart(result, bands, p)),
-        "monthly_fan_shared": ("monthly_fan_shared.png", lambda p: fan_chart(result, bands, p, shared=True)),
+        # both fan charts from one figure (drawn once per scale): the shared one is written beside the other
+        "monthly_fan": ("monthly_fan.png",
+                        lambda p: fan_charts(result, bands, p, p.with_name("monthly_fan_shared.png"))),
+        "monthly_fan_shared": ("monthly_fan_shared.png", None),
         "cumulative": ("cumulative.png", lambda p: cumulative_chart(result, bands, p)),
         "total": ("total_distribution.png", lambda p: total_chart(result, p)),
         "lines": ("cost_lines.png", lambda p: lines_chart(result, p)),
@@ -73,6 +76,11 @@ def later_charts(study: Study) -> Charts:
     return charts
 
 
+def _drawn(charts: Charts) -> list[tuple[str, Callable[[Path], None]]]:
+    """(file name, draw) of the charts that are drawn by their own call."""
+    return [(name, draw) for name, draw in charts.values() if draw is not None]
+
+
 #: the charts a forked worker draws (set in the parent before the fork; lambdas need no pickling)
 _PENDING: Charts = {}
 
@@ -80,6 +88,7 @@ _PENDING: Charts = {}
 def _draw_one(task: tuple[str, str]) -> str:
     key, folder = task
     name, draw = _PENDING[key]
+    assert draw is not None, "only charts with a draw are sent to workers"
     draw(Path(folder) / name)
     return key
 
@@ -99,23 +108,26 @@ def charts_drawn(study: Study, bands: pd.DataFrame, folder: Path,
     if workers <= 1 or len(first) < 3:
         yield out
         charts = {**first, **later_charts(study)}
-        for k, (name, draw) in enumerate(charts.values()):
+        tasks = _drawn(charts)
+        for k, (name, draw) in enumerate(tasks):
             draw(folder / name)
-            tell(k + 1, len(charts))
+            tell(k + 1, len(tasks))
     else:
         _PENDING.clear()
         _PENDING.update(first)
         try:
-            with worker_pool(min(workers, len(first))) as pool:
-                drawn = pool.imap_unordered(_draw_one, [(key, str(folder)) for key in first])
+            keys = [key for key, (_, draw) in first.items() if draw is not None]
+            with worker_pool(min(workers, len(keys))) as pool:
+                drawn = pool.imap_unordered(_draw_one, [(key, str(folder)) for key in keys])
                 yield out
                 later = later_charts(study)
-                total = len(first) + len(later)
-                for k, (name, draw) in enumerate(later.values()):
+                tasks = _drawn(later)
+                total = len(keys) + len(tasks)
+                for k, (name, draw) in enumerate(tasks):
                     draw(folder / name)
                     tell(k + 1, total)
                 for k, _ in enumerate(drawn):
-                    tell(len(later) + k + 1, total)
+                    tell(len(tasks) + k + 1, total)
         finally:
             _PENDING.clear()
         charts = {**first, **later}

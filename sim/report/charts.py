@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from sim.analysis.bands import level_label  # noqa: E402
@@ -71,48 +73,93 @@ def _budget_line(ax, result: Result, which: str, axis: str = "y") -> bool:
     return True
 
 
-def fan_chart(result: Result, bands: pd.DataFrame, path: Path, shared: bool = False) -> None:
-    """One panel per option: monthly cost bands over the horizon, with the monthly budget. Each
-    panel has its own scale (the shape of each option's risk), or with ``shared`` one scale for all
-    (which option costs more)."""
+@dataclass
+class _Panel:
+    """One option's panel of the fan chart: its axes, the top of its bands, and the monthly budget
+    drawn both ways (a line, or a note when the budget is far above the scale); one is shown."""
+
+    ax: Any
+    top: float
+    note: Any = None
+    line: Any = None
+
+
+def _fan_figure(result: Result, bands: pd.DataFrame) -> tuple[Any, list[_Panel]]:
+    """The fan chart's figure, not yet scaled (see _fan_scale): one panel per option with its
+    monthly cost bands, titles, axes and the legend; every text but the scale is final."""
     n = len(result.options)
     cols = min(3, n)
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.3 * rows + 1.3), squeeze=False,
-                             sharey=shared)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.3 * rows + 1.3), squeeze=False)
     monthly = _budget(result, "monthly")
-    tops = [series(bands, o.name, "monthly_cost", result.percentile_levels[-1]).max() for o in result.options]
+    panels = []
     for i, opt in enumerate(result.options):
         ax = axes[i // cols][i % cols]
         _draw_band(ax, bands, opt.name, "monthly_cost", result.percentile_levels, COLORS[i % 10])
-        top = max(tops) if shared else tops[i]
-        if monthly is not None and monthly > 2 * top:  # far above: a note, not a squashed panel
-            ax.text(0.98, 0.95, f"monthly budget {tick_money(monthly)}: above the scale", transform=ax.transAxes,
-                    ha="right", va="top", fontsize=7.5, color="#333333")
-            ax.plot([], [], color="black", ls="--", lw=1.1, label=_budget_label(result, "monthly"))
-        else:
-            _budget_line(ax, result, "monthly")
-            top = max(top, monthly or 0.0)
+        panel = _Panel(ax, float(series(bands, opt.name, "monthly_cost", result.percentile_levels[-1]).max()))
+        if monthly is not None:
+            panel.note = ax.text(0.98, 0.95, f"monthly budget {tick_money(monthly)}: above the scale",
+                                 transform=ax.transAxes, ha="right", va="top", fontsize=7.5, color="#333333")
+            panel.line = ax.axhline(monthly, color="black", ls="--", lw=1.1)
         ax.set_title(opt.name, fontsize=10)
         money_axis(ax)
         months_axis(ax, result.months)
-        ax.set_ylim(0, top * 1.1 if top > 0 else 1)
         ax.grid(alpha=0.3)
         if i % cols == 0:
             ax.set_ylabel("Monthly cost (USD)")
+        panels.append(panel)
     for j in range(n, rows * cols):
         axes[j // cols][j % cols].axis("off")
     legend: dict[str, Any] = {}
-    for ax in axes.flat[:n]:
-        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+    for panel in panels:
+        for handle, label in zip(*panel.ax.get_legend_handles_labels(), strict=True):
             legend.setdefault(label, handle)
+    if monthly is not None:  # a stand-alone handle: a panel's line may be hidden
+        legend[_budget_label(result, "monthly")] = Line2D([], [], color="black", ls="--", lw=1.1)
     fig.legend(list(legend.values()), list(legend), fontsize=8, loc="lower center", ncol=len(legend), frameon=False)
-    scale = "one scale for every panel" if shared else "each panel on its own scale"
-    suptitle(fig, result, f"How much could each option cost per month? ({scale})")
     # fixed margins (inches): y label and money ticks left; two-line title and panel titles on top;
     # month ticks, "Month" and the legend below; tick labels and a panel title between panels
     inch_layout(fig, rows, cols, left=1.0, right=0.2, top=0.95, bottom=1.0, wspace=0.72, hspace=0.85)
+    return fig, panels
+
+
+def _fan_scale(fig: Any, panels: list[_Panel], result: Result, shared: bool) -> None:
+    """Each panel on its own scale (the shape of each option's risk), or with ``shared`` one
+    scale for all (which option costs more; money ticks on the first column only, as
+    plt.subplots(sharey=True) labels them). A monthly budget more than twice a panel's top is a
+    note, not a line that would squash the bands."""
+    monthly = _budget(result, "monthly")
+    cols = min(3, len(panels))
+    for i, panel in enumerate(panels):
+        top = max(p.top for p in panels) if shared else panel.top
+        far = monthly is not None and monthly > 2 * top
+        if panel.note is not None:
+            panel.note.set_visible(far)
+            panel.line.set_visible(not far)
+        if monthly is not None and not far:
+            top = max(top, monthly)
+        panel.ax.set_ylim(0, top * 1.1 if top > 0 else 1)
+        panel.ax.yaxis.set_tick_params(which="both", labelleft=not shared or i % cols == 0)
+    scale = "one scale for every panel" if shared else "each panel on its own scale"
+    suptitle(fig, result, f"How much could each option cost per month? ({scale})")
+
+
+def fan_chart(result: Result, bands: pd.DataFrame, path: Path, shared: bool = False) -> None:
+    """One panel per option: monthly cost bands over the horizon, with the monthly budget. Each
+    panel has its own scale, or with ``shared`` one scale for all."""
+    fig, panels = _fan_figure(result, bands)
+    _fan_scale(fig, panels, result, shared)
     save(fig, path)
+
+
+def fan_charts(result: Result, bands: pd.DataFrame, path: Path, shared_path: Path) -> None:
+    """Both fan charts from one figure: drawn with each panel on its own scale, then on one scale
+    and drawn again (the bands, ticks and texts are made once)."""
+    fig, panels = _fan_figure(result, bands)
+    _fan_scale(fig, panels, result, shared=False)
+    save(fig, path, close=False)
+    _fan_scale(fig, panels, result, shared=True)
+    save(fig, shared_path)
 
 
 def _log_scale_wanted(values: np.ndarray) -> bool:
