@@ -139,16 +139,19 @@ def test_the_terminal_says_what_information_is_worth(tmp_path: Path, capsys) -> 
     assert "(EVPI); worth most to learn: api / input_per_million ($" in out
 
 
-def test_a_batch_s_order_taken_from_the_whole_sample_is_its_own_stable_order() -> None:
-    """_within keeps a range of paths from the whole sample's stable argsort: the same as sorting
-    that range alone, ties included (so the batch EVPPI, and voi.csv, do not change)."""
-    from sim.analysis.voi import _within
+@pytest.mark.parametrize("n,size,count", [(1000, 100, 10), (1007, 100, 10), (1000, 37, 3)])
+def test_a_batch_s_order_taken_from_the_whole_sample_is_its_own_stable_order(n: int, size: int, count: int) -> None:
+    """_within_batches keeps each batch's paths from the whole sample's stable argsort: the same as
+    sorting that batch alone, ties included (so the batch EVPPI, and voi.csv, do not change); paths
+    past count * size are in no batch."""
+    from sim.analysis.voi import _within_batches
 
     rng = np.random.default_rng(test_seed(31))
-    x = rng.integers(0, 5, 1000).astype(float)  # many ties
-    order = np.argsort(x, kind="stable")
-    for start, stop in ((0, 100), (100, 350), (900, 1000)):
-        assert np.array_equal(_within(order, start, stop), np.argsort(x[start:stop], kind="stable"))
+    x = rng.integers(0, 5, n).astype(float)  # many ties
+    parts = _within_batches(np.argsort(x, kind="stable"), size, count)
+    assert len(parts) == count
+    for b, part in enumerate(parts):
+        assert np.array_equal(part, np.argsort(x[b * size:(b + 1) * size], kind="stable"))
 
 
 def test_sharing_the_inputs_sort_changes_no_table() -> None:

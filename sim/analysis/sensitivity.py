@@ -72,10 +72,23 @@ def feeds(result: Result, index: int, key: str) -> bool:
     return True
 
 
-def sensitivity(result: Result, option: str, versus: str | None = None, orders: Orders | None = None) -> pd.DataFrame:
+def _standard_ranks(result: Result, key: str, n: int, orders: Orders | None, ranks: Orders | None) -> np.ndarray:
+    """An input's average ranks on its first ``n`` paths, standardised (mean 0, SD 1), from
+    ``ranks`` when it holds them (each sensitivity pair of an option ranks the same inputs)."""
+    if ranks is not None and key in ranks:
+        return ranks[key]
+    r: np.ndarray = average_ranks(result.inputs[key][:n], input_order(result, key, n, orders))
+    r = (r - r.mean()) / r.std()
+    if ranks is not None:
+        ranks[key] = r
+    return r
+
+
+def sensitivity(result: Result, option: str, versus: str | None = None, orders: Orders | None = None,
+                ranks: Orders | None = None) -> pd.DataFrame:
     """One row per varying input that feeds the target, sorted by |Spearman| with it: the
     option's horizon total, or (with ``versus``) the option's total minus the other option's,
-    path by path."""
+    path by path. ``ranks``: standardised ranks by input key, filled and reused (sensitivity_table)."""
     n = min(result.paths, MAX_PATHS)
     y = result.option(option).totals[:n]
     indices = [option_index(result.experiment, option)]
@@ -87,9 +100,8 @@ def sensitivity(result: Result, option: str, versus: str | None = None, orders: 
     if not names or np.ptp(y) == 0:
         return pd.DataFrame(columns=["option", "versus", "input", "spearman", "median_low", "median_high", "swing"])
     x = np.stack([result.inputs[k][:n] for k in names])
-    rx = average_ranks(x, np.stack([input_order(result, k, n, orders) for k in names]))
+    rx = np.stack([_standard_ranks(result, k, n, orders, ranks) for k in names])
     ry = average_ranks(y)
-    rx = (rx - rx.mean(axis=1, keepdims=True)) / rx.std(axis=1, keepdims=True)
     ry = (ry - ry.mean()) / ry.std()
     rho = rx @ ry / n
     low_cut = np.quantile(x, 0.1, axis=1, keepdims=True)
@@ -129,7 +141,8 @@ def default_pairs(result: Result) -> list[tuple[str, str | None]]:
 
 
 def sensitivity_table(result: Result, orders: Orders | None = None) -> pd.DataFrame:
-    frames = [sensitivity(result, a, b, orders) for a, b in default_pairs(result)]
+    ranks: Orders = {}
+    frames = [sensitivity(result, a, b, orders, ranks) for a, b in default_pairs(result)]
     frames = [f.assign(label=[label(result, p) for p in f.input]) for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=["option", "versus", "input", "spearman", "median_low", "median_high", "swing"])

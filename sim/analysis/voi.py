@@ -95,16 +95,23 @@ def evppi_with_error(costs: np.ndarray, x: np.ndarray,
     size = n // BATCHES
     if size < 8:
         return value, math.nan, floor, bins
-    batch = [evppi(costs[:, b * size:(b + 1) * size], x[b * size:(b + 1) * size], None,
-                   _within(order, b * size, (b + 1) * size)) for b in range(BATCHES)]
+    batch = [evppi(costs[:, b * size:(b + 1) * size], x[b * size:(b + 1) * size], None, own)
+             for b, own in enumerate(_within_batches(order, size, BATCHES))]
     # batches of n/K paths vary sqrt(K) times more than the whole sample
     return value, float(np.std(batch, ddof=1) / math.sqrt(BATCHES)), floor, bins
 
 
-def _within(order: np.ndarray, start: int, stop: int) -> np.ndarray:
-    """The stable order of paths start..stop-1 alone, taken from the whole sample's: sorting by
-    (value, index) and keeping a range of indices leaves them in their own (value, index) order."""
-    return order[(order >= start) & (order < stop)] - start
+def _within_batches(order: np.ndarray, size: int, count: int) -> list[np.ndarray]:
+    """The stable order of each batch of ``size`` paths alone (paths b*size.. of batch b), taken
+    from the whole sample's: sorting by (value, index) and keeping a range of indices leaves them
+    in their own (value, index) order. One stable sort of the batch numbers (a radix sort of small
+    integers) groups them all, where a mask per batch read the whole order ``count`` times."""
+    batch = order // size
+    kept = batch < count  # the remainder beyond count * size paths is in no batch
+    ids = batch[kept].astype(np.int16)
+    grouped = order[kept][np.argsort(ids, kind="stable")]
+    ends = np.cumsum(np.bincount(ids, minlength=count))
+    return [part - b * size for b, part in enumerate(np.split(grouped, ends[:-1]))]
 
 
 def voi_table(result: Result, orders: Orders | None = None) -> pd.DataFrame:
