@@ -72,7 +72,8 @@ def feeds(result: Result, index: int, key: str) -> bool:
     return True
 
 
-def _standard_ranks(result: Result, key: str, n: int, orders: Orders | None, ranks: Orders | None) -> np.ndarray:
+def _standard_ranks(result: Result, key: str, n: int, orders: Orders | None,
+                    ranks: dict[str, np.ndarray] | None) -> np.ndarray:
     """An input's average ranks on its first ``n`` paths, standardised (mean 0, SD 1), from
     ``ranks`` when it holds them (each sensitivity pair of an option ranks the same inputs)."""
     if ranks is not None and key in ranks:
@@ -85,7 +86,7 @@ def _standard_ranks(result: Result, key: str, n: int, orders: Orders | None, ran
 
 
 def sensitivity(result: Result, option: str, versus: str | None = None, orders: Orders | None = None,
-                ranks: Orders | None = None) -> pd.DataFrame:
+                ranks: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """One row per varying input that feeds the target, sorted by |Spearman| with it: the
     option's horizon total, or (with ``versus``) the option's total minus the other option's,
     path by path. ``ranks``: standardised ranks by input key, filled and reused (sensitivity_table)."""
@@ -141,7 +142,7 @@ def default_pairs(result: Result) -> list[tuple[str, str | None]]:
 
 
 def sensitivity_table(result: Result, orders: Orders | None = None) -> pd.DataFrame:
-    ranks: Orders = {}
+    ranks: dict[str, np.ndarray] = {}
     frames = [sensitivity(result, a, b, orders, ranks) for a, b in default_pairs(result)]
     frames = [f.assign(label=[label(result, p) for p in f.input]) for f in frames if len(f)]
     if not frames:

@@ -76,9 +76,9 @@ def later_charts(study: Study) -> Charts:
     return charts
 
 
-def _drawn(charts: Charts) -> list[tuple[str, Callable[[Path], None]]]:
-    """(file name, draw) of the charts that are drawn by their own call."""
-    return [(name, draw) for name, draw in charts.values() if draw is not None]
+def _drawn(charts: Charts) -> dict[str, tuple[str, Callable[[Path], None]]]:
+    """key -> (file name, draw) of the charts that are drawn by their own call."""
+    return {key: (name, draw) for key, (name, draw) in charts.items() if draw is not None}
 
 
 #: the charts a forked worker draws (set in the parent before the fork; lambdas need no pickling)
@@ -109,21 +109,21 @@ def charts_drawn(study: Study, bands: pd.DataFrame, folder: Path,
         yield out
         charts = {**first, **later_charts(study)}
         tasks = _drawn(charts)
-        for k, (name, draw) in enumerate(tasks):
+        for k, (name, draw) in enumerate(tasks.values()):
             draw(folder / name)
             tell(k + 1, len(tasks))
     else:
         _PENDING.clear()
         _PENDING.update(first)
         try:
-            keys = [key for key, (_, draw) in first.items() if draw is not None]
+            keys = list(_drawn(first))
             with worker_pool(min(workers, len(keys))) as pool:
                 drawn = pool.imap_unordered(_draw_one, [(key, str(folder)) for key in keys])
                 yield out
                 later = later_charts(study)
                 tasks = _drawn(later)
                 total = len(keys) + len(tasks)
-                for k, (name, draw) in enumerate(tasks):
+                for k, (name, draw) in enumerate(tasks.values()):
                     draw(folder / name)
                     tell(k + 1, total)
                 for k, _ in enumerate(drawn):
